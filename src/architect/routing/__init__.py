@@ -1,0 +1,1 @@
+"""Routing: rule compilation, matching, explanation."""

@@ -1,0 +1,1 @@
+"""The gRPC server: services, interceptors, health, reflection, lifecycle."""
