@@ -1,0 +1,1 @@
+"""The load harness behind ``benchmarks/run.py``: servers, load generators, reports."""
