@@ -59,7 +59,9 @@ def _postgres_dsn_or_skip() -> str:
     dsn = os.environ.get("ARCHITECT_TEST_POSTGRES_DSN", "")
     if not dsn:
         if os.environ.get("ARCHITECT_TEST_REQUIRE_POSTGRES") == "1":
-            pytest.fail("ARCHITECT_TEST_REQUIRE_POSTGRES=1 but ARCHITECT_TEST_POSTGRES_DSN is unset")
+            pytest.fail(
+                "ARCHITECT_TEST_REQUIRE_POSTGRES=1 but ARCHITECT_TEST_POSTGRES_DSN is unset"
+            )
         pytest.skip(
             "PostgreSQL tests need ARCHITECT_TEST_POSTGRES_DSN, "
             "e.g. postgresql://postgres@127.0.0.1:5432/test"

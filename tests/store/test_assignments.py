@@ -120,12 +120,16 @@ async def test_assigning_a_task_that_is_not_pending_changes_nothing(
     lease = clock.now() + timedelta(seconds=30)
     await store.record_assignments([NewAssignment(t1, sid, lease)])
     with pytest.raises(errors.FailedPrecondition, match="not pending"):
-        await store.record_assignments([NewAssignment(t2, sid, lease), NewAssignment(t1, sid, lease)])
+        await store.record_assignments(
+            [NewAssignment(t2, sid, lease), NewAssignment(t1, sid, lease)]
+        )
     assert (await store.get_task(t2)).status == "pending"  # all or nothing
     with pytest.raises(errors.FailedPrecondition, match="does not exist"):
         await store.record_assignments([NewAssignment("missing", sid, lease)])
     with pytest.raises(errors.AlreadyAssigned):
-        await store.record_assignments([NewAssignment(t2, sid, lease), NewAssignment(t2, sid, lease)])
+        await store.record_assignments(
+            [NewAssignment(t2, sid, lease), NewAssignment(t2, sid, lease)]
+        )
 
 
 async def test_partial_unique_index_refuses_a_second_active_assignment(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from architect import errors
@@ -11,14 +13,12 @@ from architect.store.migrate import load_migrations, split_sqlite_script
 from tests.store.conftest import raw_execute
 
 
-async def test_fresh_database_has_everything_pending(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_fresh_database_has_everything_pending(tmp_path: Path) -> None:
     store = await open_store(f"sqlite:///{tmp_path / 'a.db'}")
     try:
         status = await store.migration_status()
         assert status.applied == ()
-        assert [m.version for m in status.pending] == [
-            m.version for m in load_migrations("sqlite")
-        ]
+        assert [m.version for m in status.pending] == [m.version for m in load_migrations("sqlite")]
     finally:
         await store.close()
 
@@ -59,7 +59,10 @@ async def test_unknown_applied_version_is_refused(store_url: str) -> None:
     try:
         await store.migrate()
         if store.dialect == "sqlite":
-            sql = "INSERT INTO schema_migrations VALUES (9999, 'future', 'x', '2030-01-01T00:00:00+00:00')"
+            sql = (
+                "INSERT INTO schema_migrations "
+                "VALUES (9999, 'future', 'x', '2030-01-01T00:00:00+00:00')"
+            )
         else:
             sql = "INSERT INTO schema_migrations VALUES (9999, 'future', 'x', now())"
         await raw_execute(store_url, sql)
@@ -76,7 +79,10 @@ def test_both_dialects_ship_the_same_migrations() -> None:
 
 
 def test_sqlite_script_splitter_keeps_statements_whole() -> None:
-    sql = "-- comment\nCREATE TABLE a (x TEXT DEFAULT ';');\n\nCREATE INDEX i ON a (x)\n  WHERE x = 'y';\n"
+    sql = (
+        "-- comment\nCREATE TABLE a (x TEXT DEFAULT ';');\n\n"
+        "CREATE INDEX i ON a (x)\n  WHERE x = 'y';\n"
+    )
     assert split_sqlite_script(sql) == [
         "CREATE TABLE a (x TEXT DEFAULT ';');",
         "CREATE INDEX i ON a (x)\n  WHERE x = 'y';",

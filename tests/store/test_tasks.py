@@ -96,9 +96,7 @@ async def test_list_tasks_pages_in_creation_order(store: Store, clock: ManualClo
 
 
 async def test_cancel_pending_and_assigned(store: Store, clock: ManualClock) -> None:
-    [(pending, _), (assigned, _)] = await store.insert_tasks(
-        [NewTask(type="a"), NewTask(type="a")]
-    )
+    [(pending, _), (assigned, _)] = await store.insert_tasks([NewTask(type="a"), NewTask(type="a")])
     session = await _session(store)
     await store.record_assignments(
         [NewAssignment(assigned.id, session, clock.now() + timedelta(seconds=30))]

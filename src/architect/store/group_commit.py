@@ -129,14 +129,22 @@ class GroupCommitter(Generic[OpT]):
                 if len(batch) == before:
                     break
             if batch:
-                await self._execute(batch)
+                try:
+                    await self._execute(batch)
+                except Exception as exc:  # a bug in a runner: fail the batch, keep serving
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(exc)
 
     async def _execute(self, batch: list[tuple[OpT, asyncio.Future[Any]]]) -> None:
         try:
             outcomes = await self._run_batch([op for op, _ in batch])
         except BaseException as exc:
             # The transaction failed as a whole: nobody in it is acknowledged.
-            error = self._translate(exc)
+            try:
+                error = self._translate(exc)
+            except Exception as bug:  # never let a translation bug kill the writer
+                error = bug
             log.warning("group commit of %d writes failed: %s", len(batch), error)
             for _, fut in batch:
                 if not fut.done():

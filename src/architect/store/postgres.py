@@ -88,7 +88,7 @@ def translate_pg_error(exc: BaseException) -> BaseException:
         return errors.InvalidArgument(f"the statement is not valid: {exc}")
     if isinstance(exc, asyncpg.TransactionRollbackError):
         return errors.Unavailable("the transaction hit a concurrent update; retry")
-    if isinstance(exc, asyncpg.OperatorInterventionError | _CONNECTION_ERRORS):
+    if isinstance(exc, (asyncpg.OperatorInterventionError, *_CONNECTION_ERRORS)):
         return errors.Unavailable(f"the database cannot be reached: {exc}")
     return exc
 
@@ -368,7 +368,7 @@ class PostgresStore(PostgresReads):
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, _CONNECTION_ERRORS | asyncio.CancelledError)
+    return isinstance(exc, (*_CONNECTION_ERRORS, asyncio.CancelledError))
 
 
 def _unreachable(exc: BaseException) -> BaseException:

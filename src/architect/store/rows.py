@@ -27,9 +27,15 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
+# One encoder, built once: json.dumps with non-default options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dump_json(value: Any) -> str:
     """Compact JSON text, as both dialects store it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if not value and isinstance(value, dict | list | tuple):
+        return "{}" if isinstance(value, dict) else "[]"
+    return _ENCODER.encode(value)
 
 
 def sqlite_ts(value: datetime) -> str:
