@@ -7,7 +7,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from architect.server.app import ArchitectServer
+from architect import errors
+from architect.server.app import ArchitectServer, ServerOptions
+from architect.store import NewTask
 from architect.v1 import sla_pb2, sla_pb2_grpc
 
 SERVICES = {
@@ -78,3 +80,20 @@ async def test_stop_turns_not_serving_then_refuses(server: ArchitectServer) -> N
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=2)
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_server_opens_and_migrates_its_store(server: ArchitectServer) -> None:
+    assert server.store is not None
+    assert (await server.store.migration_status()).pending == ()
+    await server.store.insert_tasks([NewTask(type="shell")])
+
+
+async def test_server_closes_its_store_on_stop(server_options: ServerOptions) -> None:
+    srv = ArchitectServer(server_options)
+    await srv.start()
+    store = srv.store
+    assert store is not None
+    await srv.stop(0)
+    assert srv.store is None
+    with pytest.raises(errors.Unavailable):
+        await store.insert_tasks([NewTask(type="shell")])

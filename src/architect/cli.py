@@ -11,8 +11,9 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from architect import __version__, logs, paths
 
@@ -111,9 +112,105 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=_cmd_serve)
 
+    _add_db_commands(sub, environ)
+
     version = sub.add_parser("version", help="print the version and build details")
     version.set_defaults(func=_cmd_version)
     return parser
+
+
+DB_EPILOG = """\
+exit codes:
+  0  done (status: every migration is applied)
+  1  status only: migrations are pending; run `architect db migrate`
+  2  the database cannot be used: unreachable, or its schema disagrees with this release
+"""
+
+
+def _add_db_commands(sub: Any, environ: Mapping[str, str]) -> None:
+    db = sub.add_parser(
+        "db",
+        help="apply or list database migrations",
+        description="Manage the database schema. `architect serve` applies pending migrations "
+        "itself when it starts; these commands do it, or show it, ahead of time.",
+        epilog=DB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    migrate = db_sub.add_parser(
+        "migrate",
+        help="apply pending migrations",
+        description="Apply every pending migration to the database, each in its own "
+        "transaction, and list what was applied. Safe to run again, and safe to run from "
+        "several machines at once (PostgreSQL takes an advisory lock).",
+        epilog=DB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_database(migrate, environ)
+    migrate.set_defaults(func=_cmd_db_migrate)
+    status = db_sub.add_parser(
+        "status",
+        help="list applied and pending migrations",
+        description="List the migrations this release ships: applied ones with the time they "
+        "were applied, pending ones marked pending. Changes nothing.",
+        epilog=DB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_database(status, environ)
+    status.set_defaults(func=_cmd_db_status)
+
+
+def _cmd_db_migrate(args: argparse.Namespace) -> int:
+    from architect.store import open_store
+
+    async def run() -> int:
+        store = await open_store(args.database, pool_min_size=1)
+        try:
+            applied = await store.migrate()
+            status = await store.migration_status()
+        finally:
+            await store.close()
+        for m in applied:
+            print(f"applied {m.version:04d}_{m.name}")
+        print(f"{args.database}: up to date ({len(status.applied)} migrations applied)")
+        return 0
+
+    return _db_command(run)
+
+
+def _cmd_db_status(args: argparse.Namespace) -> int:
+    from architect.store import open_store
+
+    async def run() -> int:
+        store = await open_store(args.database, pool_min_size=1)
+        try:
+            status = await store.migration_status()
+        finally:
+            await store.close()
+        print(f"database: {args.database}")
+        print(f"{'version':<8} {'name':<24} {'status':<8} applied at")
+        for i in status.applied:
+            when = i.applied_at.isoformat(timespec="seconds") if i.applied_at else ""
+            print(f"{i.version:04d}     {i.name:<24} {'applied':<8} {when}")
+        for m in status.pending:
+            print(f"{m.version:04d}     {m.name:<24} {'pending':<8} -")
+        if status.pending:
+            print(f"{len(status.pending)} pending; run `architect db migrate` to apply")
+            return 1
+        print("up to date")
+        return 0
+
+    return _db_command(run)
+
+
+def _db_command(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    from architect.errors import ArchitectError
+
+    try:
+        return asyncio.run(run())
+    except ArchitectError as exc:
+        print(f"architect db: {exc}", file=sys.stderr)
+        return 2
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -2,10 +2,13 @@
 
     ArchitectError                      base; never raised itself
     ├── InvalidArgument                 the request is malformed        -> INVALID_ARGUMENT
+    │   └── ReadOnlyViolation           a read-only query tried to write
     ├── NotFound                        a named entity does not exist   -> NOT_FOUND
     ├── AlreadyExists                   a unique name or key is taken   -> ALREADY_EXISTS
+    │   └── AlreadyAssigned             the task already has an active assignment
     ├── FailedPrecondition              not allowed in the current state-> FAILED_PRECONDITION
-    │   └── StaleAttempt                fenced: an older attempt number
+    │   ├── StaleAttempt                fenced: an older attempt number
+    │   └── MigrationError              the database schema does not match the migrations
     ├── PermissionDenied                authenticated but not allowed  -> PERMISSION_DENIED
     ├── Unauthenticated                 no or bad credentials          -> UNAUTHENTICATED
     ├── ResourceExhausted               a limit or rate was exceeded   -> RESOURCE_EXHAUSTED
@@ -38,12 +41,29 @@ class AlreadyExists(ArchitectError):
     """A unique name or key is already taken."""
 
 
+class AlreadyAssigned(AlreadyExists):
+    """The task already has an active assignment (the database's partial unique index said so)."""
+
+
+class ReadOnlyViolation(InvalidArgument):
+    """A statement run through the read-only query path tried to change data.
+
+    It is an ``InvalidArgument``, not a ``FailedPrecondition``: the SQL itself is wrong for
+    the read-only path, whatever state the system is in, and retrying cannot help.
+    """
+
+
 class FailedPrecondition(ArchitectError):
     """The request is valid but not allowed in the current state."""
 
 
 class StaleAttempt(FailedPrecondition):
     """A worker call carried an attempt number older than the task's current one."""
+
+
+class MigrationError(FailedPrecondition):
+    """The database schema and the shipped migrations disagree (e.g. an applied migration's
+    checksum changed, or the database is newer than this release)."""
 
 
 class PermissionDenied(ArchitectError):
@@ -71,13 +91,16 @@ class Unimplemented(ArchitectError):
 
 
 __all__ = [
+    "AlreadyAssigned",
     "AlreadyExists",
     "ArchitectError",
     "DeadlineExceeded",
     "FailedPrecondition",
     "InvalidArgument",
+    "MigrationError",
     "NotFound",
     "PermissionDenied",
+    "ReadOnlyViolation",
     "ResourceExhausted",
     "StaleAttempt",
     "Unauthenticated",

@@ -3,11 +3,13 @@
 ``ArchitectServer`` wires the five architect.v1 services, the standard health
 service and server reflection into one ``grpc.aio`` server. Its lifecycle:
 
-1. ``start()`` binds the listen address (port 0 picks a free port, which tests
-   use), starts serving and only then marks every service SERVING;
+1. ``start()`` opens the store (applying pending migrations), binds the
+   listen address (port 0 picks a free port, which tests use), starts serving
+   and only then marks every service SERVING;
 2. ``stop(grace)`` marks every service NOT_SERVING (so load balancers and
    health-checking clients move away), stops accepting new calls, lets calls
-   in flight finish for at most ``grace`` seconds, then cancels the rest.
+   in flight finish for at most ``grace`` seconds, then cancels the rest, and
+   closes the store last.
 
 ``run()`` is what ``architect serve`` calls: it installs SIGTERM/SIGINT
 handlers that trigger the graceful stop and returns once the server is down.
@@ -26,8 +28,9 @@ from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from architect import __version__, _native
+from architect import __version__, _native, errors
 from architect.server.registry import SERVICES, generic_handler
+from architect.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class ServerOptions:
     database_url: str = ""
     #: Seconds that calls in flight may take to finish after a stop is requested.
     grace_period: float = 10.0
+    #: Apply pending database migrations at start (else refuse to start while any is pending).
+    migrate_on_start: bool = True
 
 
 class ArchitectServer:
@@ -57,9 +62,39 @@ class ArchitectServer:
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
         self.port: int = 0
+        #: The durable store, open between ``start()`` and ``stop()``.
+        self.store: Store | None = None
+
+    async def _open_store(self) -> Store:
+        store = await open_store(self.options.database_url)
+        try:
+            if self.options.migrate_on_start:
+                for m in await store.migrate():
+                    log.info("applied database migration %04d_%s", m.version, m.name)
+            else:
+                pending = (await store.migration_status()).pending
+                if pending:
+                    raise errors.MigrationError(
+                        f"{len(pending)} database migrations are pending; "
+                        "run `architect db migrate` first"
+                    )
+        except BaseException:
+            await store.close()
+            raise
+        return store
 
     async def start(self) -> int:
-        """Bind, start serving and turn SERVING; return the bound port."""
+        """Open the store (migrating it), bind, start serving and turn SERVING; return the
+        bound port. The store comes first so that a server never answers without it."""
+        self.store = await self._open_store()
+        try:
+            return await self._start_grpc()
+        except BaseException:
+            await self.store.close()
+            self.store = None
+            raise
+
+    async def _start_grpc(self) -> int:
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
@@ -94,6 +129,10 @@ class ArchitectServer:
         log.info("shutting down: NOT_SERVING, draining calls in flight for up to %.1fs", grace)
         await self._server.stop(grace)
         self._server = None
+        # Only after the calls in flight have drained: they may still be writing.
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
         log.info("server stopped")
 
     async def wait_for_termination(self) -> None:
