@@ -117,6 +117,15 @@ class Store(abc.ABC):
         ``NotFound`` if there is no such task, ``FailedPrecondition`` if it already finished.
         """
 
+    @abc.abstractmethod
+    async def fail_pending_task(
+        self, task_id: str, *, error: str, config_version: str | None = None
+    ) -> TaskRecord:
+        """Fail a pending task that cannot be routed (no rule, or fallback ``fail``).
+
+        ``NotFound`` if there is no such task, ``FailedPrecondition`` if it is not pending.
+        """
+
     # -- sessions --------------------------------------------------------------------
 
     @abc.abstractmethod

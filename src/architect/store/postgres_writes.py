@@ -119,32 +119,41 @@ async def insert_tasks(
 
 
 async def cancel_task(
-    c: PgConn, now: datetime, task_id: str, reason: str, config_version: str | None
+    c: PgConn,
+    now: datetime,
+    task_id: str,
+    reason: str,
+    config_version: str | None,
+    to_status: str = "cancelled",
 ) -> TaskRecord:
-    """See ``Store.cancel_task``."""
+    """See ``Store.cancel_task`` (and ``fail_pending_task``, with ``to_status='failed'``,
+    which only a pending task may take)."""
     rows = await c.fetch("SELECT status FROM tasks WHERE id = $1 FOR UPDATE", task_id)
     if not rows:
         raise errors.NotFound(f"task {task_id} does not exist")
     status = rows[0]["status"]
     if status in ("succeeded", "failed", "cancelled", "timed_out"):
         raise errors.FailedPrecondition(f"task {task_id} already finished ({status})")
+    if to_status != "cancelled" and status != "pending":
+        raise errors.FailedPrecondition(f"task {task_id} is {status}, not pending")
     rows = await c.fetch(
         f"""
         WITH a AS (
             UPDATE assignments SET status = 'cancelled', finished_at = $2
             WHERE task_id = $1 AND status = 'active'
         ), t AS (
-            UPDATE tasks SET status = 'cancelled', error = $3, updated_at = $2, finished_at = $2
+            UPDATE tasks SET status = $7, error = $3, updated_at = $2, finished_at = $2
             WHERE id = $1 RETURNING {TASK_COLUMNS}
         ), ev AS (
             INSERT INTO task_events (task_id, event, from_status, to_status, session_id, attempt,
                                      detail, config_version, created_at)
-            SELECT id, 'cancelled', $4, 'cancelled', session_id, attempt, $5::jsonb, $6, $2
+            SELECT id, $7, $4, $7, session_id, attempt, $5::jsonb, $6, $2
             FROM t
         )
         SELECT * FROM t
         """,
         task_id, now, reason or None, status, dump_json({"reason": reason}), config_version,
+        to_status,
     )  # fmt: skip
     return task_from_row(rows[0], POSTGRES)
 

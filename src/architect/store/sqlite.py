@@ -316,6 +316,15 @@ class SqliteStore(Store):
         )
         return result
 
+    async def fail_pending_task(
+        self, task_id: str, *, error: str, config_version: str | None = None
+    ) -> TaskRecord:
+        """See ``Store.fail_pending_task``."""
+        result: TaskRecord = await self._write(
+            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, "failed")
+        )
+        return result
+
     async def upsert_session(self, session: NewSession) -> SessionRecord:
         """See ``Store.upsert_session``."""
         sid = new_id()

@@ -132,15 +132,23 @@ def insert_tasks(
 
 
 def cancel_task(
-    c: SqliteConn, now: datetime, task_id: str, reason: str, config_version: str | None
+    c: SqliteConn,
+    now: datetime,
+    task_id: str,
+    reason: str,
+    config_version: str | None,
+    to_status: str = "cancelled",
 ) -> TaskRecord:
-    """See ``Store.cancel_task``."""
+    """See ``Store.cancel_task`` (and ``fail_pending_task``, with ``to_status='failed'``,
+    which only a pending task may take)."""
     rows = c.fetchall("SELECT status, attempt, session_id FROM tasks WHERE id = ?", [task_id])
     if not rows:
         raise errors.NotFound(f"task {task_id} does not exist")
     status = rows[0]["status"]
     if status in TERMINAL_TASK_STATUSES:
         raise errors.FailedPrecondition(f"task {task_id} already finished ({status})")
+    if to_status != "cancelled" and status != "pending":
+        raise errors.FailedPrecondition(f"task {task_id} is {status}, not pending")
     ts = sqlite_ts(now)
     c.execute(
         "UPDATE assignments SET status = 'cancelled', finished_at = ? "
@@ -148,13 +156,12 @@ def cancel_task(
         [ts, task_id],
     )
     c.execute(
-        "UPDATE tasks SET status = 'cancelled', error = ?, updated_at = ?, finished_at = ? "
-        "WHERE id = ?",
-        [reason or None, ts, ts, task_id],
+        "UPDATE tasks SET status = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+        [to_status, reason or None, ts, ts, task_id],
     )
     c.executemany(
         _EVENT_INSERT,
-        [(task_id, "cancelled", status, "cancelled", rows[0]["session_id"], rows[0]["attempt"],
+        [(task_id, to_status, status, to_status, rows[0]["session_id"], rows[0]["attempt"],
           dump_json({"reason": reason}), config_version, ts)],
     )  # fmt: skip
     row = c.fetchall(f"SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?", [task_id])[0]
