@@ -103,7 +103,7 @@ def _discover(
             if rel in overrides:
                 text: str | None = overrides[rel] or None
             elif spec.name in names:
-                text = (directory / spec.name).read_text(encoding="utf-8")
+                text = _read(directory / spec.name, rel, errors)
             else:
                 text = None
             if text is not None:
@@ -111,6 +111,18 @@ def _discover(
             elif layer == "base":
                 errors.append(ConfigError(rel, 0, "", "missing; base/ must hold every file"))
     return found
+
+
+def _read(path: Path, rel: str, errors: list[ConfigError]) -> str | None:
+    """The file's text; a file that vanished or is not UTF-8 is reported, not raised."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        # Removed between listing and reading (an editor's save-by-rename): treat as absent.
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(ConfigError(rel, 0, "", f"cannot read the file: {exc}"))
+        return None
 
 
 def version_of(data: Mapping[str, Any]) -> str:

@@ -10,7 +10,8 @@ service and server reflection into one ``grpc.aio`` server. Its lifecycle:
    in flight finish for at most ``grace`` seconds, then cancels the rest.
 
 ``run()`` is what ``architect serve`` calls: it installs SIGTERM/SIGINT
-handlers that trigger the graceful stop and returns once the server is down.
+handlers that trigger the graceful stop, and a SIGHUP handler that reloads the
+config, and returns once the server is down.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -27,6 +29,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from architect import __version__, _native
+from architect.config.manager import ConfigManager
+from architect.server.admin import AdminService, ServerFacts
 from architect.server.registry import SERVICES, generic_handler
 
 log = logging.getLogger(__name__)
@@ -57,9 +61,28 @@ class ArchitectServer:
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
         self.port: int = 0
+        #: The active configuration; set by start().
+        self.config: ConfigManager | None = None
+        self._reloads: set[asyncio.Task[object]] = set()
 
     async def start(self) -> int:
-        """Bind, start serving and turn SERVING; return the bound port."""
+        """Load the config, bind, start serving and turn SERVING; return the bound port.
+
+        An invalid config raises ``ConfigInvalid`` (with every error) before anything binds.
+        """
+        opts = self.options
+        self.config = ConfigManager.load(opts.config_dir, opts.env)
+        active = self.config.current
+        log.info(
+            "config %s loaded from %s (env %s, %d files)",
+            active.version,
+            active.config_dir,
+            active.env,
+            len(active.files),
+        )
+        host = opts.listen.rsplit(":", 1)[0]
+        facts = ServerFacts(opts.database_url, datetime.now(UTC), lambda: f"{host}:{self.port}")
+        self._impls.setdefault("architect.v1.AdminService", AdminService(self.config, facts))
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
@@ -73,9 +96,9 @@ class ArchitectServer:
             raise OSError(f"could not bind {self.options.listen}")
         await server.start()
         self._server = server
+        await self.config.start_watching()
         for name in ["", *SERVICES]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        host = self.options.listen.rsplit(":", 1)[0]
         log.info(
             "architect %s listening on %s:%d (matcher: %s)",
             __version__,
@@ -94,7 +117,16 @@ class ArchitectServer:
         log.info("shutting down: NOT_SERVING, draining calls in flight for up to %.1fs", grace)
         await self._server.stop(grace)
         self._server = None
+        if self.config is not None:
+            await self.config.stop()
         log.info("server stopped")
+
+    def request_reload(self, reason: str) -> None:
+        """Reload the config in the background (for SIGHUP); the outcome is logged."""
+        if self.config is not None:
+            task: asyncio.Task[object] = asyncio.ensure_future(self.config.reload(reason))
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)
 
     async def wait_for_termination(self) -> None:
         """Return when the server has stopped."""
@@ -119,6 +151,7 @@ async def run(options: ServerOptions) -> None:
     log.info("config: %s (env %s)", options.config_dir, options.env)
     log.info("database: %s", options.database_url)
     await server.start()
+    loop.add_signal_handler(signal.SIGHUP, server.request_reload, "SIGHUP")
     try:
         await stop_requested.wait()
     finally:
