@@ -24,11 +24,15 @@ def test_shipped_tree_loads_for_every_environment(tree: Path) -> None:
 
 
 def test_maps_merge_deeply_and_later_layers_win(tree: Path) -> None:
-    write(tree, "local/sla_rules.yaml", """
+    write(
+        tree,
+        "local/sla_rules.yaml",
+        """
         sla_targets:
           shell:
             target_minutes: 7
-    """)
+    """,
+    )
     config = load(tree, "production")
     shell = config.sla.sla_targets["shell"]
     assert shell.target_minutes == 7  # local wins
@@ -45,11 +49,15 @@ def test_maps_merge_deeply_and_later_layers_win(tree: Path) -> None:
 
 
 def test_lists_replace_whole(tree: Path) -> None:
-    write(tree, "local/routing_rules.yaml", """
+    write(
+        tree,
+        "local/routing_rules.yaml",
+        """
         task_types:
           shell:
             required_labels: [bash]
-    """)
+    """,
+    )
     config = load(tree)
     assert config.routing.task_types["shell"].required_labels == ("bash",)
     production = load(tree, "production")
@@ -68,34 +76,46 @@ def test_delete_removes_a_key_and_its_origins(tree: Path) -> None:
 
 
 def test_delete_of_an_undefined_key_is_an_error(tree: Path) -> None:
-    write(tree, "local/routing_rules.yaml", """
+    write(
+        tree,
+        "local/routing_rules.yaml",
+        """
         task_types:
           shel: !delete
-    """)
+    """,
+    )
     error = find(errors_of(tree), "routing_rules.task_types.shel")
     assert (error.file, error.line) == ("local/routing_rules.yaml", 2)
     assert "no lower layer" in error.message
 
 
 def test_delete_inside_a_list_is_an_error(tree: Path) -> None:
-    write(tree, "local/routing_rules.yaml", """
+    write(
+        tree,
+        "local/routing_rules.yaml",
+        """
         task_types:
           shell:
             required_labels:
               - shell
               - !delete
-    """)
+    """,
+    )
     error = find(errors_of(tree), "routing_rules.task_types.shell.required_labels[1]")
     assert error.file == "local/routing_rules.yaml"
     assert "lists are replaced whole" in error.message
 
 
 def test_replace_swaps_a_map_instead_of_merging(tree: Path) -> None:
-    write(tree, "local/routing_rules.yaml", """
+    write(
+        tree,
+        "local/routing_rules.yaml",
+        """
         task_types:
           shell: !replace
             required_labels: [bash]
-    """)
+    """,
+    )
     config = load(tree)
     shell = config.routing.task_types["shell"]
     assert shell.required_labels == ("bash",)

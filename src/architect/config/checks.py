@@ -65,21 +65,24 @@ class Checker:
 
 def check_all(
     origins: Mapping[KeyPath, Origin],
+    task_types: set[str] | None,
     routing: RoutingRules | None,
     sla: SlaRules | None,
     queries: QueryCatalog | None,
     workflows: WorkflowCatalog | None,
 ) -> list[ConfigError]:
-    """Every cross-reference problem; a section that failed its own validation is skipped."""
+    """Every cross-reference problem. A section that failed its own validation is skipped;
+    ``task_types`` are the names under routing_rules' task_types even when that file failed,
+    so references to them are still checked (None when even the names are unreadable)."""
     c = Checker(origins)
     if routing is not None:
         _routing(c, routing)
     if sla is not None:
-        _sla(c, sla, set(routing.task_types) if routing else None)
+        _sla(c, sla, task_types)
     if queries is not None:
         _queries(c, queries)
     if workflows is not None:
-        _workflows(c, workflows, set(routing.task_types) if routing else None)
+        _workflows(c, workflows, task_types)
     return c.errors
 
 

@@ -161,7 +161,9 @@ def load_config(
         model, section_errors = validate_section(spec, state.data.get(spec.key, {}), state.origins)
         sections[spec.attribute] = model
         errors.extend(section_errors)
-    errors.extend(check_all(state.origins, **sections))
+    raw_types = state.data.get("routing_rules", {}).get("task_types")
+    task_types = set(raw_types) if isinstance(raw_types, dict) else None
+    errors.extend(check_all(state.origins, task_types, **sections))
     if errors:
         raise ConfigInvalid(errors)
     routing: RoutingRules = sections["routing"]

@@ -21,6 +21,7 @@ from architect.config.merge import DELETE, KeyPath, Layer, Replace, format_path
 # libyaml's C parser is ~20x faster than PyYAML's pure-Python one and keeps the same
 # marks; reload latency is mostly YAML parsing, so use it wherever it was built.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
 _MERGE_TAGS = ("!delete", "!replace")
 
 
@@ -44,7 +45,10 @@ class _Reader:
             return DELETE
         if node.tag.startswith("!") and node.tag not in _MERGE_TAGS:
             self.error(node, path, f"unknown tag {node.tag}; the only tags are !delete, !replace")
-            return None
+            # Read the value as if untagged, so the tag is the only error reported for it.
+            implicit = isinstance(node, ScalarNode) and node.style is None
+            value = node.value if isinstance(node, ScalarNode) else None
+            node.tag = _RESOLVER.resolve(type(node), value, (implicit, False))
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if node.tag == "!replace":
