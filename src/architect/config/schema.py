@@ -25,7 +25,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def schema_for(spec: ConfigFileSpec, overlay: bool = False) -> dict[str, Any]:
     """The JSON Schema of ``spec``'s file, for base or for overlay files."""
-    body = spec.model.model_json_schema(mode="validation")
+    body = _closed_maps(spec.model.model_json_schema(mode="validation"))
     if overlay:
         body = _relax(body)
     kind = "an overlay (environments/<env>/ or local/)" if overlay else "base/"
@@ -36,6 +36,19 @@ def schema_for(spec: ConfigFileSpec, overlay: bool = False) -> dict[str, Any]:
         "architect.config by `architect config schema`; do not edit.",
         **{k: v for k, v in body.items() if k not in ("title", "description")},
     }
+
+
+def _closed_maps(node: Any) -> Any:
+    """Maps whose keys have a pattern (task type names, ...) admit no other keys, as in the
+    models; pydantic's schema leaves ``additionalProperties`` open there."""
+    if isinstance(node, list):
+        return [_closed_maps(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _closed_maps(value) for key, value in node.items()}
+    if "patternProperties" in out:
+        out.setdefault("additionalProperties", False)
+    return out
 
 
 def _relax(node: Any) -> Any:
@@ -49,7 +62,7 @@ def _relax(node: Any) -> Any:
     for key, value in node.items():
         if key in ("required", "minProperties", "minItems", "discriminator"):
             continue
-        if key == "properties":
+        if key in ("properties", "patternProperties"):
             out[key] = {name: _nullable(_relax(sub)) for name, sub in value.items()}
         elif key == "additionalProperties" and isinstance(value, dict):
             out[key] = _nullable(_relax(value))
