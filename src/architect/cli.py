@@ -110,6 +110,13 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long calls in flight may run after a stop signal (default: %(default)s)",
     )
+    serve.add_argument(
+        "--no-watch-config",
+        dest="watch_config",
+        action="store_false",
+        help="do not reload when config files change; reload with SIGHUP or "
+        "AdminService.ReloadConfig only (for trees deployed as a whole)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     _add_config_commands(sub, environ)
@@ -209,6 +216,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         env=args.env,
         database_url=args.database,
         grace_period=args.grace,
+        watch_config=args.watch_config,
     )
     if options.database_url.startswith("sqlite:///"):
         Path(options.database_url.removeprefix("sqlite:///")).parent.mkdir(

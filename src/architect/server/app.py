@@ -50,6 +50,9 @@ class ServerOptions:
     database_url: str = ""
     #: Seconds that calls in flight may take to finish after a stop is requested.
     grace_period: float = 10.0
+    #: Reload the config when a file under ``config_dir`` changes (SIGHUP and the
+    #: ReloadConfig RPC work either way).
+    watch_config: bool = True
 
 
 class ArchitectServer:
@@ -96,7 +99,8 @@ class ArchitectServer:
             raise OSError(f"could not bind {self.options.listen}")
         await server.start()
         self._server = server
-        await self.config.start_watching()
+        if opts.watch_config:
+            await self.config.start_watching()
         for name in ["", *SERVICES]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info(
