@@ -22,7 +22,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
-CONFIG_SUBDIRS = ("base", "environments")
+CONFIG_SUBDIRS = ("base", "environments", "schema")
 
 
 class BuildPyWithConfig(build_py):

@@ -110,9 +110,17 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long calls in flight may run after a stop signal (default: %(default)s)",
     )
+    serve.add_argument(
+        "--no-watch-config",
+        dest="watch_config",
+        action="store_false",
+        help="do not reload when config files change; reload with SIGHUP or "
+        "AdminService.ReloadConfig only (for trees deployed as a whole)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     _add_db_commands(sub, environ)
+    _add_config_commands(sub, environ)
 
     version = sub.add_parser("version", help="print the version and build details")
     version.set_defaults(func=_cmd_version)
@@ -213,6 +221,86 @@ def _db_command(run: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return 2
 
 
+def _add_config_commands(sub: Any, environ: Mapping[str, str]) -> None:
+    config = sub.add_parser(
+        "config",
+        help="validate, show and describe the YAML configuration",
+        description="The configuration is layered YAML: base/, then environments/<env>/, then "
+        "local/. Maps merge deeply, lists replace, `key: !delete` removes a key and "
+        "`key: !replace {...}` replaces a map whole. See config/README.md.",
+    )
+    commands = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check the config; exit 0 when valid, 1 with every error",
+        description="Load and check the config as the server would. Prints every error, one per "
+        "line as FILE:LINE: KEY.PATH: MESSAGE, and exits 1; exits 0 when the config is valid.",
+    )
+    _add_common_config(validate, environ)
+    validate.set_defaults(func=_cmd_config_validate)
+
+    show = commands.add_parser(
+        "show",
+        help="print the merged config, defaults applied",
+        description="Print the config the server would run with: the layers merged and every "
+        "default applied. --origin adds the file and line each value came from ('default' for "
+        "values nobody wrote).",
+    )
+    _add_common_config(show, environ)
+    show.add_argument(
+        "--origin", action="store_true", help="annotate each value with the FILE:LINE it came from"
+    )
+    show.add_argument(
+        "--format", choices=["yaml", "json"], default="yaml", help="output format (default: yaml)"
+    )
+    show.add_argument(
+        "--file", metavar="NAME", help="only this file, e.g. sla_rules (default: every file)"
+    )
+    show.set_defaults(func=_cmd_config_show)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print or write the JSON Schema of the config files",
+        description="JSON Schemas generated from the config models, for editors (the shipped "
+        "YAML files point at config/schema/ in their first line). Base files use "
+        "<file>.schema.json; overlays (environments/, local/) use overlay/<file>.schema.json.",
+    )
+    target = schema.add_mutually_exclusive_group(required=True)
+    target.add_argument("--file", metavar="NAME", help="print the schema of NAME, e.g. sla_rules")
+    target.add_argument(
+        "--out", type=Path, metavar="DIR", help="write every schema (base and overlay) under DIR"
+    )
+    schema.add_argument(
+        "--overlay", action="store_true", help="with --file: the schema for overlay files"
+    )
+    schema.set_defaults(func=_cmd_config_schema)
+
+
+def _config_dir(args: argparse.Namespace) -> Path:
+    return Path(args.config_dir or paths.default_config_dir())
+
+
+def _cmd_config_validate(args: argparse.Namespace) -> int:
+    from architect.config import commands
+
+    return commands.validate(_config_dir(args), args.env)
+
+
+def _cmd_config_show(args: argparse.Namespace) -> int:
+    from architect.config import commands
+
+    return commands.show(
+        _config_dir(args), args.env, origin=args.origin, fmt=args.format, file=args.file
+    )
+
+
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    from architect.config import commands
+
+    return commands.schema(args.file, args.overlay, args.out)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from architect.server.app import ServerOptions, run
 
@@ -223,12 +311,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         env=args.env,
         database_url=args.database,
         grace_period=args.grace,
+        watch_config=args.watch_config,
     )
     if options.database_url.startswith("sqlite:///"):
         Path(options.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    _run_async(run(options))
+    from architect.config import ConfigInvalid
+
+    try:
+        _run_async(run(options))
+    except ConfigInvalid as exc:
+        print(
+            f"architect: the config in {config_dir} (env {args.env}) is invalid:", file=sys.stderr
+        )
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,7 +12,8 @@ service and server reflection into one ``grpc.aio`` server. Its lifecycle:
    closes the store last.
 
 ``run()`` is what ``architect serve`` calls: it installs SIGTERM/SIGINT
-handlers that trigger the graceful stop and returns once the server is down.
+handlers that trigger the graceful stop, and a SIGHUP handler that reloads the
+config, and returns once the server is down.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -29,6 +31,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from architect import __version__, _native, errors
+from architect.config.manager import ConfigManager
+from architect.server.admin import AdminService, ServerFacts
 from architect.server.registry import SERVICES, generic_handler
 from architect.store import Store, open_store
 
@@ -51,6 +55,9 @@ class ServerOptions:
     grace_period: float = 10.0
     #: Apply pending database migrations at start (else refuse to start while any is pending).
     migrate_on_start: bool = True
+    #: Reload the config when a file under ``config_dir`` changes (SIGHUP and the
+    #: ReloadConfig RPC work either way).
+    watch_config: bool = True
 
 
 class ArchitectServer:
@@ -64,6 +71,9 @@ class ArchitectServer:
         self.port: int = 0
         #: The durable store, open between ``start()`` and ``stop()``.
         self.store: Store | None = None
+        #: The active configuration; set by start().
+        self.config: ConfigManager | None = None
+        self._reloads: set[asyncio.Task[object]] = set()
 
     async def _open_store(self) -> Store:
         store = await open_store(self.options.database_url)
@@ -84,17 +94,37 @@ class ArchitectServer:
         return store
 
     async def start(self) -> int:
-        """Open the store (migrating it), bind, start serving and turn SERVING; return the
-        bound port. The store comes first so that a server never answers without it."""
+        """Load the config, open the store (migrating it), bind, start serving and turn
+        SERVING; return the bound port.
+
+        An invalid config raises ``ConfigInvalid`` (with every error) before anything opens
+        or binds; the store comes before the port so a server never answers without it.
+        """
+        opts = self.options
+        self.config = ConfigManager.load(opts.config_dir, opts.env)
+        active = self.config.current
+        log.info(
+            "config %s loaded from %s (env %s, %d files)",
+            active.version,
+            active.config_dir,
+            active.env,
+            len(active.files),
+        )
         self.store = await self._open_store()
         try:
             return await self._start_grpc()
         except BaseException:
             await self.store.close()
             self.store = None
+            await self.config.stop()
             raise
 
     async def _start_grpc(self) -> int:
+        opts = self.options
+        assert self.config is not None
+        host = opts.listen.rsplit(":", 1)[0]
+        facts = ServerFacts(opts.database_url, datetime.now(UTC), lambda: f"{host}:{self.port}")
+        self._impls.setdefault("architect.v1.AdminService", AdminService(self.config, facts))
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
@@ -108,9 +138,10 @@ class ArchitectServer:
             raise OSError(f"could not bind {self.options.listen}")
         await server.start()
         self._server = server
+        if opts.watch_config:
+            await self.config.start_watching()
         for name in ["", *SERVICES]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        host = self.options.listen.rsplit(":", 1)[0]
         log.info(
             "architect %s listening on %s:%d (matcher: %s)",
             __version__,
@@ -129,11 +160,20 @@ class ArchitectServer:
         log.info("shutting down: NOT_SERVING, draining calls in flight for up to %.1fs", grace)
         await self._server.stop(grace)
         self._server = None
+        if self.config is not None:
+            await self.config.stop()
         # Only after the calls in flight have drained: they may still be writing.
         if self.store is not None:
             await self.store.close()
             self.store = None
         log.info("server stopped")
+
+    def request_reload(self, reason: str) -> None:
+        """Reload the config in the background (for SIGHUP); the outcome is logged."""
+        if self.config is not None:
+            task: asyncio.Task[object] = asyncio.ensure_future(self.config.reload(reason))
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)
 
     async def wait_for_termination(self) -> None:
         """Return when the server has stopped."""
@@ -158,6 +198,7 @@ async def run(options: ServerOptions) -> None:
     log.info("config: %s (env %s)", options.config_dir, options.env)
     log.info("database: %s", options.database_url)
     await server.start()
+    loop.add_signal_handler(signal.SIGHUP, server.request_reload, "SIGHUP")
     try:
         await stop_requested.wait()
     finally:

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61rchitect/v1/admin.proto\x12\x0c\x61rchitect.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x11\x43onfigVersionInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12-\n\tloaded_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x65nv\x18\x03 \x01(\t\x12\x12\n\nconfig_dir\x18\x04 \x01(\t\x12\r\n\x05\x66iles\x18\x05 \x03(\t\"L\n\x0b\x43onfigError\x12\x0c\n\x04\x66ile\x18\x01 \x01(\t\x12\x0c\n\x04line\x18\x02 \x01(\x05\x12\x10\n\x08key_path\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"m\n\x0eRejectedConfig\x12\x30\n\x0c\x61ttempted_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x19.architect.v1.ConfigError\"\x18\n\x16GetConfigStatusRequest\"\x95\x01\n\x17GetConfigStatusResponse\x12/\n\x06\x61\x63tive\x18\x01 \x01(\x0b\x32\x1f.architect.v1.ConfigVersionInfo\x12\x33\n\rlast_rejected\x18\x02 \x01(\x0b\x32\x1c.architect.v1.RejectedConfig\x12\x14\n\x0creload_count\x18\x03 \x01(\x03\"\x15\n\x13ReloadConfigRequest\"c\n\x14ReloadConfigResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\t\x12)\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x19.architect.v1.ConfigError\"\x9e\x01\n\x15ValidateConfigRequest\x12\x10\n\x03\x65nv\x18\x01 \x01(\tH\x00\x88\x01\x01\x12=\n\x05\x66iles\x18\x02 \x03(\x0b\x32..architect.v1.ValidateConfigRequest.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04_env\"c\n\x16ValidateConfigResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\t\x12)\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x19.architect.v1.ConfigError\"P\n\x0c\x44\x61tabaseInfo\x12.\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0e\x32\x1d.architect.v1.DatabaseBackend\x12\x10\n\x08location\x18\x02 \x01(\t\"\x16\n\x14GetServerInfoRequest\"\xce\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12,\n\x08\x64\x61tabase\x18\x02 \x01(\x0b\x32\x1a.architect.v1.DatabaseInfo\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0elisten_address\x18\x04 \x01(\t\x12\x16\n\x0enative_matcher\x18\x05 \x01(\x08\x12\x16\n\x0ematcher_leader\x18\x06 \x01(\x08*o\n\x0f\x44\x61tabaseBackend\x12 \n\x1c\x44\x41TABASE_BACKEND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x41TABASE_BACKEND_SQLITE\x10\x01\x12\x1d\n\x19\x44\x41TABASE_BACKEND_POSTGRES\x10\x02\x32\xfc\x02\n\x0c\x41\x64minService\x12^\n\x0fGetConfigStatus\x12$.architect.v1.GetConfigStatusRequest\x1a%.architect.v1.GetConfigStatusResponse\x12U\n\x0cReloadConfig\x12!.architect.v1.ReloadConfigRequest\x1a\".architect.v1.ReloadConfigResponse\x12[\n\x0eValidateConfig\x12#.architect.v1.ValidateConfigRequest\x1a$.architect.v1.ValidateConfigResponse\x12X\n\rGetServerInfo\x12\".architect.v1.GetServerInfoRequest\x1a#.architect.v1.GetServerInfoResponseBDZBgithub.com/architect-dev/architect/gen/go/architect/v1;architectv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61rchitect/v1/admin.proto\x12\x0c\x61rchitect.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x11\x43onfigVersionInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12-\n\tloaded_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03\x65nv\x18\x03 \x01(\t\x12\x12\n\nconfig_dir\x18\x04 \x01(\t\x12\r\n\x05\x66iles\x18\x05 \x03(\t\"L\n\x0b\x43onfigError\x12\x0c\n\x04\x66ile\x18\x01 \x01(\t\x12\x0c\n\x04line\x18\x02 \x01(\x05\x12\x10\n\x08key_path\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"m\n\x0eRejectedConfig\x12\x30\n\x0c\x61ttempted_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x19.architect.v1.ConfigError\"\x18\n\x16GetConfigStatusRequest\"\x95\x01\n\x17GetConfigStatusResponse\x12/\n\x06\x61\x63tive\x18\x01 \x01(\x0b\x32\x1f.architect.v1.ConfigVersionInfo\x12\x33\n\rlast_rejected\x18\x02 \x01(\x0b\x32\x1c.architect.v1.RejectedConfig\x12\x14\n\x0creload_count\x18\x03 \x01(\x03\"\x15\n\x13ReloadConfigRequest\"c\n\x14ReloadConfigResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\t\x12)\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x19.architect.v1.ConfigError\"\x9e\x01\n\x15ValidateConfigRequest\x12\x10\n\x03\x65nv\x18\x01 \x01(\tH\x00\x88\x01\x01\x12=\n\x05\x66iles\x18\x02 \x03(\x0b\x32..architect.v1.ValidateConfigRequest.FilesEntry\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x06\n\x04_env\"c\n\x16ValidateConfigResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\t\x12)\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x19.architect.v1.ConfigError\"7\n\x19GetEffectiveConfigRequest\x12\x11\n\x04\x66ile\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\x07\n\x05_file\"V\n\x1aGetEffectiveConfigResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\'\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"P\n\x0c\x44\x61tabaseInfo\x12.\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0e\x32\x1d.architect.v1.DatabaseBackend\x12\x10\n\x08location\x18\x02 \x01(\t\"\x16\n\x14GetServerInfoRequest\"\xce\x01\n\x15GetServerInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12,\n\x08\x64\x61tabase\x18\x02 \x01(\x0b\x32\x1a.architect.v1.DatabaseInfo\x12.\n\nstarted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0elisten_address\x18\x04 \x01(\t\x12\x16\n\x0enative_matcher\x18\x05 \x01(\x08\x12\x16\n\x0ematcher_leader\x18\x06 \x01(\x08*o\n\x0f\x44\x61tabaseBackend\x12 \n\x1c\x44\x41TABASE_BACKEND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x41TABASE_BACKEND_SQLITE\x10\x01\x12\x1d\n\x19\x44\x41TABASE_BACKEND_POSTGRES\x10\x02\x32\xe5\x03\n\x0c\x41\x64minService\x12^\n\x0fGetConfigStatus\x12$.architect.v1.GetConfigStatusRequest\x1a%.architect.v1.GetConfigStatusResponse\x12U\n\x0cReloadConfig\x12!.architect.v1.ReloadConfigRequest\x1a\".architect.v1.ReloadConfigResponse\x12[\n\x0eValidateConfig\x12#.architect.v1.ValidateConfigRequest\x1a$.architect.v1.ValidateConfigResponse\x12g\n\x12GetEffectiveConfig\x12\'.architect.v1.GetEffectiveConfigRequest\x1a(.architect.v1.GetEffectiveConfigResponse\x12X\n\rGetServerInfo\x12\".architect.v1.GetServerInfoRequest\x1a#.architect.v1.GetServerInfoResponseBDZBgithub.com/architect-dev/architect/gen/go/architect/v1;architectv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,34 +36,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZBgithub.com/architect-dev/architect/gen/go/architect/v1;architectv1'
   _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._loaded_options = None
   _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._serialized_options = b'8\001'
-  _globals['_DATABASEBACKEND']._serialized_start=1277
-  _globals['_DATABASEBACKEND']._serialized_end=1388
-  _globals['_CONFIGVERSIONINFO']._serialized_start=76
-  _globals['_CONFIGVERSIONINFO']._serialized_end=207
-  _globals['_CONFIGERROR']._serialized_start=209
-  _globals['_CONFIGERROR']._serialized_end=285
-  _globals['_REJECTEDCONFIG']._serialized_start=287
-  _globals['_REJECTEDCONFIG']._serialized_end=396
-  _globals['_GETCONFIGSTATUSREQUEST']._serialized_start=398
-  _globals['_GETCONFIGSTATUSREQUEST']._serialized_end=422
-  _globals['_GETCONFIGSTATUSRESPONSE']._serialized_start=425
-  _globals['_GETCONFIGSTATUSRESPONSE']._serialized_end=574
-  _globals['_RELOADCONFIGREQUEST']._serialized_start=576
-  _globals['_RELOADCONFIGREQUEST']._serialized_end=597
-  _globals['_RELOADCONFIGRESPONSE']._serialized_start=599
-  _globals['_RELOADCONFIGRESPONSE']._serialized_end=698
-  _globals['_VALIDATECONFIGREQUEST']._serialized_start=701
-  _globals['_VALIDATECONFIGREQUEST']._serialized_end=859
-  _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._serialized_start=807
-  _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._serialized_end=851
-  _globals['_VALIDATECONFIGRESPONSE']._serialized_start=861
-  _globals['_VALIDATECONFIGRESPONSE']._serialized_end=960
-  _globals['_DATABASEINFO']._serialized_start=962
-  _globals['_DATABASEINFO']._serialized_end=1042
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=1044
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=1066
-  _globals['_GETSERVERINFORESPONSE']._serialized_start=1069
-  _globals['_GETSERVERINFORESPONSE']._serialized_end=1275
-  _globals['_ADMINSERVICE']._serialized_start=1391
-  _globals['_ADMINSERVICE']._serialized_end=1771
+  _globals['_DATABASEBACKEND']._serialized_start=1452
+  _globals['_DATABASEBACKEND']._serialized_end=1563
+  _globals['_CONFIGVERSIONINFO']._serialized_start=106
+  _globals['_CONFIGVERSIONINFO']._serialized_end=237
+  _globals['_CONFIGERROR']._serialized_start=239
+  _globals['_CONFIGERROR']._serialized_end=315
+  _globals['_REJECTEDCONFIG']._serialized_start=317
+  _globals['_REJECTEDCONFIG']._serialized_end=426
+  _globals['_GETCONFIGSTATUSREQUEST']._serialized_start=428
+  _globals['_GETCONFIGSTATUSREQUEST']._serialized_end=452
+  _globals['_GETCONFIGSTATUSRESPONSE']._serialized_start=455
+  _globals['_GETCONFIGSTATUSRESPONSE']._serialized_end=604
+  _globals['_RELOADCONFIGREQUEST']._serialized_start=606
+  _globals['_RELOADCONFIGREQUEST']._serialized_end=627
+  _globals['_RELOADCONFIGRESPONSE']._serialized_start=629
+  _globals['_RELOADCONFIGRESPONSE']._serialized_end=728
+  _globals['_VALIDATECONFIGREQUEST']._serialized_start=731
+  _globals['_VALIDATECONFIGREQUEST']._serialized_end=889
+  _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._serialized_start=837
+  _globals['_VALIDATECONFIGREQUEST_FILESENTRY']._serialized_end=881
+  _globals['_VALIDATECONFIGRESPONSE']._serialized_start=891
+  _globals['_VALIDATECONFIGRESPONSE']._serialized_end=990
+  _globals['_GETEFFECTIVECONFIGREQUEST']._serialized_start=992
+  _globals['_GETEFFECTIVECONFIGREQUEST']._serialized_end=1047
+  _globals['_GETEFFECTIVECONFIGRESPONSE']._serialized_start=1049
+  _globals['_GETEFFECTIVECONFIGRESPONSE']._serialized_end=1135
+  _globals['_DATABASEINFO']._serialized_start=1137
+  _globals['_DATABASEINFO']._serialized_end=1217
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=1219
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=1241
+  _globals['_GETSERVERINFORESPONSE']._serialized_start=1244
+  _globals['_GETSERVERINFORESPONSE']._serialized_end=1450
+  _globals['_ADMINSERVICE']._serialized_start=1566
+  _globals['_ADMINSERVICE']._serialized_end=2051
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -105,6 +106,20 @@ class ValidateConfigResponse(_message.Message):
     version: str
     errors: _containers.RepeatedCompositeFieldContainer[ConfigError]
     def __init__(self, valid: _Optional[bool] = ..., version: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[ConfigError, _Mapping]]] = ...) -> None: ...
+
+class GetEffectiveConfigRequest(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    def __init__(self, file: _Optional[str] = ...) -> None: ...
+
+class GetEffectiveConfigResponse(_message.Message):
+    __slots__ = ("version", "config")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    config: _struct_pb2.Struct
+    def __init__(self, version: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class DatabaseInfo(_message.Message):
     __slots__ = ("backend", "location")

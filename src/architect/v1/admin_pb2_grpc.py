@@ -58,6 +58,11 @@ class AdminServiceStub:
                 request_serializer=architect_dot_v1_dot_admin__pb2.ValidateConfigRequest.SerializeToString,
                 response_deserializer=architect_dot_v1_dot_admin__pb2.ValidateConfigResponse.FromString,
                 _registered_method=True)
+        self.GetEffectiveConfig = channel.unary_unary(
+                '/architect.v1.AdminService/GetEffectiveConfig',
+                request_serializer=architect_dot_v1_dot_admin__pb2.GetEffectiveConfigRequest.SerializeToString,
+                response_deserializer=architect_dot_v1_dot_admin__pb2.GetEffectiveConfigResponse.FromString,
+                _registered_method=True)
         self.GetServerInfo = channel.unary_unary(
                 '/architect.v1.AdminService/GetServerInfo',
                 request_serializer=architect_dot_v1_dot_admin__pb2.GetServerInfoRequest.SerializeToString,
@@ -108,6 +113,15 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEffectiveConfig(self, request, context):
+        """Returns the configuration in force with every default applied: the
+        values that decisions of its version use. Errors: INVALID_ARGUMENT when
+        `file` names no configuration file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetServerInfo(self, request, context):
         """Returns facts about this server process. Errors: none besides the common
         ones.
@@ -133,6 +147,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ValidateConfig,
                     request_deserializer=architect_dot_v1_dot_admin__pb2.ValidateConfigRequest.FromString,
                     response_serializer=architect_dot_v1_dot_admin__pb2.ValidateConfigResponse.SerializeToString,
+            ),
+            'GetEffectiveConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEffectiveConfig,
+                    request_deserializer=architect_dot_v1_dot_admin__pb2.GetEffectiveConfigRequest.FromString,
+                    response_serializer=architect_dot_v1_dot_admin__pb2.GetEffectiveConfigResponse.SerializeToString,
             ),
             'GetServerInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetServerInfo,
@@ -230,6 +249,33 @@ class AdminService:
             '/architect.v1.AdminService/ValidateConfig',
             architect_dot_v1_dot_admin__pb2.ValidateConfigRequest.SerializeToString,
             architect_dot_v1_dot_admin__pb2.ValidateConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEffectiveConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/architect.v1.AdminService/GetEffectiveConfig',
+            architect_dot_v1_dot_admin__pb2.GetEffectiveConfigRequest.SerializeToString,
+            architect_dot_v1_dot_admin__pb2.GetEffectiveConfigResponse.FromString,
             options,
             channel_credentials,
             insecure,
