@@ -25,7 +25,7 @@ if PURE_PYTHON:
 else:
     try:
         from architect import _bitset as bitset  # type: ignore[attr-defined,no-redef]
-        from architect import _matcher as matcher  # type: ignore[no-redef]
+        from architect import _matcher as matcher
 
         NATIVE = True
     except ImportError:  # pragma: no cover - depends on the build

@@ -79,7 +79,7 @@ def session_kwargs(draw: st.DrawFn, name: str) -> dict[str, object]:
 def task_inputs(draw: st.DrawFn) -> TaskInput:
     return TaskInput(
         task_type=draw(st.sampled_from([*TYPES, "unknown"])),
-        enqueued_ms=draw(st.integers(0, 12) .map(lambda x: x * 500)),
+        enqueued_ms=draw(st.integers(0, 12).map(lambda x: x * 500)),
         priority=draw(st.none() | st.integers(-3, 3)),
         required_labels=draw(subset(LABELS, 1)),
         preferred_sessions=draw(st.just(()) | subset([*NAMES, "ghost"], 2)),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from architect.routing.decisions import Outcome, Reason
-from architect.routing.eligibility import TaskView, decide, is_preferred, reasons, view_of
+from architect.routing.eligibility import TaskView, decide, is_preferred, reasons
 from architect.routing.state import MatcherState, TaskInput
 from architect.routing.tables import POINT, Fallback
 
@@ -110,7 +110,9 @@ def explain(state: MatcherState, task: TaskInput, now_ms: int) -> Explanation:
         if unknown and Reason.MISSING_LABELS not in why:
             why.append(Reason.MISSING_LABELS)
             why.sort()
-        judged.append((state.s_lra[slot], slot, state.s_id[slot], why, is_preferred(state, view, slot)))
+        judged.append(
+            (state.s_lra[slot], slot, state.s_id[slot], why, is_preferred(state, view, slot))
+        )
     judged.sort(key=lambda j: (j[0], j[2]))
     eligible = [j for j in judged if not j[3]]
     best_pref = next((j[1] for j in eligible if j[4]), None)
