@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: install serve test lint protos check-protos bench clean
 
 # Reinstall when the build inputs change (the Cython sources are compiled by pip install).
-$(STAMP): pyproject.toml setup.py $(wildcard native/*.pyx)
+$(STAMP): pyproject.toml setup.py $(wildcard native/*.pyx native/*.pxi)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
