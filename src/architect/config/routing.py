@@ -133,8 +133,9 @@ class SessionExclusion(FrozenModel):
 class Aging(FrozenModel):
     """Priority added for time spent waiting, so low-priority work cannot starve."""
 
-    points_per_minute: float = Field(default=1.0, ge=0.0, le=1000.0)
-    """Priority points added per minute a task has waited since it was enqueued."""
+    points_per_minute: float = Field(default=1.0, ge=0.0, le=60.0)
+    """Priority points added per minute a task has waited since it was enqueued (at most 60:
+    the matcher's integer arithmetic allows one point per second)."""
     max_boost: int = Field(default=50, ge=0, le=10_000)
     """Upper bound of the points aging adds."""
 

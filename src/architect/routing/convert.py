@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from architect.routing.live import LiveAssignment, LiveSession
-from architect.store.records import AssignmentRecord, TaskRecord, TaskStatus
+from architect.store.records import AssignmentRecord, SessionRecord, TaskRecord, TaskStatus
 from architect.v1 import common_pb2, routing_pb2
 
 TASK_STATES: dict[str, int] = {
@@ -121,6 +121,21 @@ def cancel_message(la: LiveAssignment, reason: str) -> routing_pb2.SessionStream
         cancel_task=routing_pb2.StreamCancelTask(
             task_id=la.task_id, attempt=la.attempt, reason=reason
         )
+    )
+
+
+def session_record(rec: SessionRecord) -> common_pb2.Session:
+    """The API view of a session the engine does not track (offline)."""
+    return common_pb2.Session(
+        id=rec.id,
+        name=rec.name,
+        provider=rec.provider,
+        labels=rec.labels,
+        capacity=rec.capacity,
+        state=SESSION_STATES[rec.state],  # type: ignore[arg-type]
+        last_heartbeat=timestamp(rec.last_heartbeat),
+        registered_at=timestamp(rec.registered_at),
+        metadata={str(k): str(v) for k, v in rec.metadata.items()},
     )
 
 

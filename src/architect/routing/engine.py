@@ -128,6 +128,12 @@ class RoutingEngine(SessionsMixin):
         ]
         self._wake.set()
 
+    def close_streams(self) -> None:
+        """End every session stream with UNAVAILABLE (the server is going away)."""
+        for session in self.sessions.values():
+            if session.connection is not None:
+                session.connection.close("the server is shutting down", code="unavailable")
+
     async def stop(self) -> None:
         """Stop the loops, end every stream, flush heartbeats and leases."""
         self._stopping = True
@@ -137,9 +143,7 @@ class RoutingEngine(SessionsMixin):
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for session in self.sessions.values():
-            if session.connection is not None:
-                session.connection.close("the server is shutting down", code="unavailable")
+        self.close_streams()
         try:
             await self.flush()
         except errors.ArchitectError as exc:
@@ -151,6 +155,9 @@ class RoutingEngine(SessionsMixin):
             return
         self.policy = policy
         self.state.set_rules(policy.rules)
+        for session in self.sessions.values():
+            self._sync_session(session, relabel=True)  # provider-implied labels may change
+        log.info("routing policy %s active", policy.version)
         self._wake.set()
 
     # ------------------------------------------------------------------ tasks
@@ -222,7 +229,7 @@ class RoutingEngine(SessionsMixin):
         return la
 
     def _renew(self, la: LiveAssignment) -> None:
-        la.lease_expires_at = self.clock.now() + self.policy.timing.lease_duration
+        la.lease_expires_at = self.clock.now() + self.policy.for_type(la.task.type).lease
         la.lease_dirty = True
 
     async def complete(
@@ -234,7 +241,11 @@ class RoutingEngine(SessionsMixin):
         la = self._held(session_id, task_id, attempt)
         record = await self.store.finish_assignment(
             Finish(
-                task_id, attempt, "completed", "succeeded", result=result,
+                task_id,
+                attempt,
+                "completed",
+                "succeeded",
+                result=result,
                 config_version=self.policy.version,
             )
         )
@@ -251,7 +262,11 @@ class RoutingEngine(SessionsMixin):
         retry = retryable and attempt < la.task.max_attempts
         record = await self.store.finish_assignment(
             Finish(
-                task_id, attempt, "failed", "pending" if retry else "failed", error=error,
+                task_id,
+                attempt,
+                "failed",
+                "pending" if retry else "failed",
+                error=error,
                 config_version=self.policy.version,
                 detail={"retryable": retryable, "attempts_left": la.task.max_attempts - attempt},
             )
@@ -265,9 +280,12 @@ class RoutingEngine(SessionsMixin):
         self, session_id: str, task_id: str, attempt: int, status: str
     ) -> TaskRecord:
         record = await self.store.get_task(task_id)
-        if record.attempt == attempt and record.session_id == session_id:
-            if record.status == status or (status == "failed" and record.status == "pending"):
-                return record
+        same_attempt = record.attempt == attempt and record.session_id == session_id
+        # A repeated failure may find its task requeued (pending) by the first one.
+        if same_attempt and (
+            record.status == status or (status, record.status) == ("failed", "pending")
+        ):
+            return record
         raise errors.StaleAttempt(
             f"task {task_id} attempt {attempt} is not held by session {session_id}: "
             f"the task is {record.status} at attempt {record.attempt}; stop this work"
@@ -315,12 +333,11 @@ class RoutingEngine(SessionsMixin):
         self._schedule_hold(decisions.wake_at_ms, now_ms)
         if not decisions.task_ids and not decisions.failed:
             return []
-        lease_until = now + policy.timing.lease_duration
         batch = [
             NewAssignment(
                 task_id=t,
                 session_id=s,
-                lease_expires_at=lease_until,
+                lease_expires_at=now + policy.for_type(self.pending[t].type).lease,
                 config_version=policy.version,
                 detail={"rule": self._rule_name(t), "session": self.sessions[s].record.name},
             )
@@ -374,6 +391,28 @@ class RoutingEngine(SessionsMixin):
             self.pending.pop(task_id, None)
             log.info("task %s (%s) failed: no route", task_id, record.type)
 
+    async def _time_out_unscheduled(self, now: datetime) -> None:
+        """Pending tasks past their type's schedule-to-start limit time out."""
+        late = []
+        for task in self.pending.values():
+            limit = self.policy.for_type(task.type).schedule_to_start
+            if limit is not None and now - task.enqueued_at > limit:
+                late.append(task)
+        for task in late:
+            try:
+                await self.store.fail_pending_task(
+                    task.id,
+                    error=f"not started within its schedule-to-start limit "
+                    f"({self.policy.for_type(task.type).schedule_to_start})",
+                    config_version=self.policy.version,
+                    status="timed_out",
+                )
+            except errors.FailedPrecondition:
+                continue  # assigned or cancelled meanwhile
+            if self.pending.pop(task.id, None) is not None:
+                self.state.remove_task(task.id)
+            log.info("task %s (%s) timed out waiting to be scheduled", task.id, task.type)
+
     async def _resync(self, task_ids: Sequence[str]) -> None:
         for task_id in task_ids:
             try:
@@ -414,11 +453,9 @@ class RoutingEngine(SessionsMixin):
         """
         now = self.clock.now()
         await self._expire_silent_sessions(now)
+        await self._time_out_unscheduled(now)
         lapsed = [la for la in self.live.values() if la.lease_expires_at <= now]
-        lapsed += [
-            la for la in self.live.values()
-            if la not in lapsed and self._overran(la, now)
-        ]
+        lapsed += [la for la in self.live.values() if la not in lapsed and self._overran(la, now)]
         if not lapsed:
             return 0
         finishes = []
@@ -426,7 +463,10 @@ class RoutingEngine(SessionsMixin):
             retry = la.attempt < la.task.max_attempts
             finishes.append(
                 Finish(
-                    la.task_id, la.attempt, "expired", "pending" if retry else "timed_out",
+                    la.task_id,
+                    la.attempt,
+                    "expired",
+                    "pending" if retry else "timed_out",
                     error=f"attempt {la.attempt} on session {la.session_id} lost its lease",
                     config_version=self.policy.version,
                 )
@@ -442,7 +482,10 @@ class RoutingEngine(SessionsMixin):
                 self._enqueue(outcome, failed_session_id=la.session_id)
             log.info(
                 "task %s attempt %d on session %s lost its lease: %s",
-                la.task_id, la.attempt, la.session_id, outcome.status,
+                la.task_id,
+                la.attempt,
+                la.session_id,
+                outcome.status,
             )
         return expired
 

@@ -37,6 +37,12 @@ class SessionsMixin:
 
     async def register(self, spec: NewSession) -> LiveSession:
         """Register a session, or re-register one by name (same id, live work kept)."""
+        known = self.policy.providers
+        if known is not None and spec.provider not in known:
+            raise errors.InvalidArgument(
+                f"provider {spec.provider!r} is not configured in routing_rules.yaml; "
+                f"known providers: {', '.join(sorted(known)) or 'none'}"
+            )
         record = await self.store.upsert_session(spec)
         now = self.clock.now()
         session = self.sessions.get(record.id)
@@ -55,7 +61,11 @@ class SessionsMixin:
         self._sync_session(session, relabel=True)
         log.info(
             "session %s (%s, %s) registered with labels %s, capacity %d",
-            record.name, record.id, record.provider, list(record.labels), record.capacity,
+            record.name,
+            record.id,
+            record.provider,
+            list(record.labels),
+            record.capacity,
         )
         return session
 
@@ -155,7 +165,7 @@ class SessionsMixin:
                 session.id,
                 name=rec.name,
                 provider=rec.provider,
-                labels=rec.labels,
+                labels=self.policy.session_labels(rec.provider, rec.labels),
                 capacity=rec.capacity,
                 active=len(session.tasks),
                 accepting=session.accepting,

@@ -21,8 +21,10 @@ class TypePolicy:
     max_attempts: int = 3
     #: Longest a started attempt may run before it times out (None: no limit).
     start_to_close: timedelta | None = None
-    #: Longest a task may wait for its first start before it times out (None: no limit).
+    #: Longest a task may wait unassigned before it times out (None: no limit).
     schedule_to_start: timedelta | None = None
+    #: How long an assignment stays with a worker that stops renewing it.
+    lease: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,7 @@ class SessionTiming:
 
     #: How often a worker should heartbeat (told to it at registration).
     heartbeat_interval: timedelta = timedelta(seconds=10)
-    #: How long an assignment stays with a worker that stops renewing it; also how long
-    #: a session may stay silent before it goes OFFLINE.
+    #: How long a session may stay silent before it goes OFFLINE (and its work is requeued).
     lease_duration: timedelta = timedelta(seconds=30)
 
 
@@ -45,10 +46,18 @@ class RoutingPolicy:
     types: dict[str, TypePolicy] = field(default_factory=dict)
     timing: SessionTiming = field(default_factory=SessionTiming)
     default: TypePolicy = field(default_factory=TypePolicy)
+    #: Providers sessions may register with, and the labels each implies for its sessions;
+    #: ``None`` accepts any provider (a policy built without a config, in tests).
+    providers: dict[str, tuple[str, ...]] | None = None
 
     def for_type(self, task_type: str) -> TypePolicy:
         """The lifecycle settings of ``task_type`` (the defaults when it has none)."""
         return self.types.get(task_type, self.default)
+
+    def session_labels(self, provider: str, labels: tuple[str, ...]) -> tuple[str, ...]:
+        """A session's labels plus those its provider implies."""
+        implied = (self.providers or {}).get(provider, ())
+        return tuple(dict.fromkeys((*labels, *implied)))
 
     def knows(self, task_type: str) -> bool:
         """True when a rule routes ``task_type`` (its own or the default rule)."""

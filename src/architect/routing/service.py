@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import grpc
 
@@ -84,7 +85,9 @@ class RoutingServicer:
         pending = self.engine.pending.get(task_id)
         if pending is not None:
             return routing_pb2.GetTaskResponse(task=convert.task(pending))
-        return routing_pb2.GetTaskResponse(task=convert.task(await self.engine.store.get_task(task_id)))
+        return routing_pb2.GetTaskResponse(
+            task=convert.task(await self.engine.store.get_task(task_id))
+        )
 
     async def ListTasks(
         self, request: routing_pb2.ListTasksRequest, context: grpc.aio.ServicerContext
@@ -157,7 +160,9 @@ class RoutingServicer:
             out.session_id = record.session_id
             live = engine.sessions.get(record.session_id)
             out.session_name = live.record.name if live else ""
-            out.summary = f"assigned to {out.session_name or record.session_id} (attempt {record.attempt})"
+            out.summary = (
+                f"assigned to {out.session_name or record.session_id} (attempt {record.attempt})"
+            )
         elif record.status == "failed" and (record.error or "").startswith("no route"):
             out.decision = routing_pb2.ROUTING_DECISION_FAILED_NO_ROUTE
             out.summary = record.error or ""
@@ -350,7 +355,11 @@ class RoutingServicer:
                 for ta in req.heartbeat.active_tasks:
                     try:
                         la = engine.heartbeat_task(sid, ta.task_id, ta.attempt)
-                        lease = la.lease_expires_at if lease is None else min(lease, la.lease_expires_at)
+                        lease = (
+                            la.lease_expires_at
+                            if lease is None
+                            else min(lease, la.lease_expires_at)
+                        )
                     except errors.StaleAttempt as exc:
                         conn = engine.sessions[sid].connection
                         if conn is not None:
@@ -367,8 +376,8 @@ class RoutingServicer:
                 la = engine.heartbeat_task(sid, m.task_id, m.attempt)
                 return _beat_ack(req.sequence, engine, la.lease_expires_at)
             if kind == "task_started":
-                m = req.task_started
-                await engine.start_task(sid, m.task_id, m.attempt)
+                m1 = req.task_started
+                await engine.start_task(sid, m1.task_id, m1.attempt)
             elif kind == "task_completed":
                 m2 = req.task_completed
                 await engine.complete(sid, m2.task_id, m2.attempt, convert.from_struct(m2.result))
@@ -418,12 +427,12 @@ def _ack(sequence: int) -> routing_pb2.SessionStreamResponse:
     return routing_pb2.SessionStreamResponse(ack=routing_pb2.StreamAck(sequence=sequence, ok=True))
 
 
-def _beat_ack(sequence: int, engine: RoutingEngine, lease: object) -> routing_pb2.SessionStreamResponse:
-    from datetime import datetime
-
+def _beat_ack(
+    sequence: int, engine: RoutingEngine, lease: datetime | None
+) -> routing_pb2.SessionStreamResponse:
     ack = routing_pb2.StreamHeartbeatAck(
         sequence=sequence, server_time=convert.timestamp(engine.clock.now())
     )
-    if isinstance(lease, datetime):
+    if lease is not None:
         ack.lease_expires_at.FromDatetime(lease)
     return routing_pb2.SessionStreamResponse(heartbeat_ack=ack)

@@ -31,7 +31,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from architect import __version__, _native, errors
+from architect.clock import Clock, SystemClock
 from architect.config.manager import ConfigManager
+from architect.routing.engine import RoutingEngine
+from architect.routing.from_config import build_policy
+from architect.routing.service import RoutingServicer
 from architect.server.admin import AdminService, ServerFacts
 from architect.server.registry import SERVICES, generic_handler
 from architect.store import Store, open_store
@@ -58,13 +62,25 @@ class ServerOptions:
     #: Reload the config when a file under ``config_dir`` changes (SIGHUP and the
     #: ReloadConfig RPC work either way).
     watch_config: bool = True
+    #: Seconds between lease sweeps (expired leases, silent sessions, schedule timeouts).
+    sweep_interval: float = 1.0
 
 
 class ArchitectServer:
     """One running Architect server (see the module docstring for its lifecycle)."""
 
-    def __init__(self, options: ServerOptions, implementations: dict[str, object] | None = None):
+    def __init__(
+        self,
+        options: ServerOptions,
+        implementations: dict[str, object] | None = None,
+        *,
+        clock: Clock | None = None,
+    ):
         self.options = options
+        #: The one clock leases and deadlines come from (injected in tests).
+        self.clock = clock or SystemClock()
+        #: The routing engine, running between ``start()`` and ``stop()``.
+        self.engine: RoutingEngine | None = None
         self._impls = implementations or {}
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
@@ -76,7 +92,7 @@ class ArchitectServer:
         self._reloads: set[asyncio.Task[object]] = set()
 
     async def _open_store(self) -> Store:
-        store = await open_store(self.options.database_url)
+        store = await open_store(self.options.database_url, clock=self.clock)
         try:
             if self.options.migrate_on_start:
                 for m in await store.migrate():
@@ -125,6 +141,17 @@ class ArchitectServer:
         host = opts.listen.rsplit(":", 1)[0]
         facts = ServerFacts(opts.database_url, datetime.now(UTC), lambda: f"{host}:{self.port}")
         self._impls.setdefault("architect.v1.AdminService", AdminService(self.config, facts))
+        assert self.store is not None
+        engine = RoutingEngine(
+            self.store,
+            self.clock,
+            build_policy(self.config.current),
+            sweep_interval=opts.sweep_interval,
+        )
+        await engine.start()
+        self.engine = engine
+        self.config.on_change(lambda new, old: engine.set_policy(build_policy(new)))
+        self._impls.setdefault("architect.v1.RoutingService", RoutingServicer(engine))
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
@@ -158,8 +185,15 @@ class ArchitectServer:
         grace = self.options.grace_period if grace is None else grace
         await self._health.enter_graceful_shutdown()
         log.info("shutting down: NOT_SERVING, draining calls in flight for up to %.1fs", grace)
+        if self.engine is not None:
+            # Session streams never end on their own: tell workers to reconnect elsewhere
+            # now, so the grace period is spent on unary calls still in flight.
+            self.engine.close_streams()
         await self._server.stop(grace)
         self._server = None
+        if self.engine is not None:
+            await self.engine.stop()
+            self.engine = None
         if self.config is not None:
             await self.config.stop()
         # Only after the calls in flight have drained: they may still be writing.

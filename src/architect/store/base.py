@@ -119,9 +119,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def fail_pending_task(
-        self, task_id: str, *, error: str, config_version: str | None = None
+        self,
+        task_id: str,
+        *,
+        error: str,
+        config_version: str | None = None,
+        status: Literal["failed", "timed_out"] = "failed",
     ) -> TaskRecord:
-        """Fail a pending task that cannot be routed (no rule, or fallback ``fail``).
+        """End a pending task that cannot run: ``failed`` when it cannot be routed (no rule,
+        or fallback ``fail``), ``timed_out`` when it waited past its schedule-to-start limit.
 
         ``NotFound`` if there is no such task, ``FailedPrecondition`` if it is not pending.
         """

@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 
@@ -263,11 +263,16 @@ class PostgresStore(PostgresReads):
         return result
 
     async def fail_pending_task(
-        self, task_id: str, *, error: str, config_version: str | None = None
+        self,
+        task_id: str,
+        *,
+        error: str,
+        config_version: str | None = None,
+        status: Literal["failed", "timed_out"] = "failed",
     ) -> TaskRecord:
         """See ``Store.fail_pending_task``."""
         result: TaskRecord = await self._write(
-            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, "failed")
+            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, status)
         )
         return result
 

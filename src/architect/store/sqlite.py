@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from architect import errors
 from architect.clock import Clock
@@ -317,11 +317,16 @@ class SqliteStore(Store):
         return result
 
     async def fail_pending_task(
-        self, task_id: str, *, error: str, config_version: str | None = None
+        self,
+        task_id: str,
+        *,
+        error: str,
+        config_version: str | None = None,
+        status: Literal["failed", "timed_out"] = "failed",
     ) -> TaskRecord:
         """See ``Store.fail_pending_task``."""
         result: TaskRecord = await self._write(
-            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, "failed")
+            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, status)
         )
         return result
 
