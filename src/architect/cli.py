@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from architect import __version__, logs, paths
+from architect.gateway import cli as gateway_cli
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
 
@@ -109,7 +110,10 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long calls in flight may run after a stop signal (default: %(default)s)",
     )
+    gateway_cli.add_serve_flags(serve, environ)
+    serve.epilog = EPILOG + "\n" + gateway_cli.EPILOG
     serve.set_defaults(func=_cmd_serve)
+    gateway_cli.add_token_commands(sub, _add_common_config, environ)
 
     version = sub.add_parser("version", help="print the version and build details")
     version.set_defaults(func=_cmd_version)
@@ -117,6 +121,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from architect.gateway import GatewayConfigError
     from architect.server.app import ServerOptions, run
 
     config_dir = args.config_dir or paths.default_config_dir()
@@ -126,12 +131,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         env=args.env,
         database_url=args.database,
         grace_period=args.grace,
+        gateway=gateway_cli.options_from_args(args),
     )
     if options.database_url.startswith("sqlite:///"):
         Path(options.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    _run_async(run(options))
+    try:
+        _run_async(run(options))
+    except GatewayConfigError as exc:
+        # Refused to start (e.g. no auth on a public address): say why, exit 2 like bad usage.
+        print(f"architect: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -27,6 +27,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from architect import __version__, _native
+from architect.gateway import Gateway, GatewayOptions
 from architect.server.registry import SERVICES, generic_handler
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class ServerOptions:
     database_url: str = ""
     #: Seconds that calls in flight may take to finish after a stop is requested.
     grace_period: float = 10.0
+    #: Auth, TLS, metrics and tracing choices of the gateway layer (architect.gateway).
+    gateway: GatewayOptions = field(default_factory=GatewayOptions)
 
 
 class ArchitectServer:
@@ -57,10 +60,19 @@ class ArchitectServer:
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
         self.port: int = 0
+        #: The gateway in front of the services; set by start(). Raises GatewayConfigError
+        #: there when the server may not start as configured (e.g. no auth off loopback).
+        self.gateway: Gateway | None = None
 
     async def start(self) -> int:
         """Bind, start serving and turn SERVING; return the bound port."""
-        server = grpc.aio.server()
+        gateway = Gateway.build(
+            self.options.gateway,
+            listen=self.options.listen,
+            config_dir=self.options.config_dir,
+            env=self.options.env,
+        )
+        server = grpc.aio.server(interceptors=gateway.interceptors, options=gateway.grpc_options)
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
         )
@@ -68,11 +80,13 @@ class ArchitectServer:
         reflection.enable_server_reflection(
             [*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server
         )
-        self.port = server.add_insecure_port(self.options.listen)
+        self.port = gateway.bind(server, self.options.listen)
         if self.port == 0:
             raise OSError(f"could not bind {self.options.listen}")
         await server.start()
         self._server = server
+        self.gateway = gateway
+        gateway.start()
         for name in ["", *SERVICES]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         host = self.options.listen.rsplit(":", 1)[0]
@@ -94,6 +108,8 @@ class ArchitectServer:
         log.info("shutting down: NOT_SERVING, draining calls in flight for up to %.1fs", grace)
         await self._server.stop(grace)
         self._server = None
+        if self.gateway is not None:
+            self.gateway.close()
         log.info("server stopped")
 
     async def wait_for_termination(self) -> None:
