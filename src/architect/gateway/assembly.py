@@ -191,11 +191,12 @@ class Gateway:
         """
         self.auth.update(settings)
         self.limiter.update(settings)
-        self.interceptor.unary_timeout = settings.limits.unary_timeout_seconds
+        self.interceptor.cap.seconds = settings.limits.unary_timeout_seconds
         if settings.limits != self.settings.limits or settings.keepalive != self.settings.keepalive:
             log.warning("gateway limits and keepalive changes apply at the next restart")
         self.settings = settings
 
     def close(self) -> None:
-        """Stop the metrics endpoint."""
+        """Stop the metrics endpoint and the deadline sweeper."""
         self.metrics.close()
+        self.interceptor.cap.close()

@@ -33,6 +33,7 @@ import grpc
 from architect import errors
 from architect.gateway import tracing
 from architect.gateway.auth import Authenticator
+from architect.gateway.deadline import DeadlineCap
 from architect.gateway.metrics import Metrics
 from architect.gateway.ratelimit import RateLimiter
 from architect.logs import call_context
@@ -80,8 +81,8 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         self.auth = auth
         self.limiter = limiter
         self.metrics = metrics
-        #: Server-side deadline (seconds) for unary calls sent without one; hot-reloadable.
-        self.unary_timeout = unary_timeout
+        #: Server-side deadline for unary calls sent without one (``cap.seconds`` reloads).
+        self.cap = DeadlineCap(unary_timeout)
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
         # Request ids: a random per-process prefix and a counter; unique, and far cheaper per
         # call than a uuid4.
@@ -144,8 +145,8 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
     def _wrap_generator(self, path: str, inner: _Behaviour) -> _Behaviour:
         async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             request_id = self._begin(path, context)
-            gauge = self.metrics.in_flight(path)
-            gauge.inc()
+            flight = self.metrics.in_flight(path)
+            flight[0] += 1
             started = time.perf_counter()
             code = "OK"
             try:
@@ -163,7 +164,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
                 code = status.name
                 await context.abort(status, message, trailing)
             finally:
-                gauge.dec()
+                flight[0] -= 1
                 self.metrics.observe(path, code, time.perf_counter() - started)
 
         return behaviour
@@ -218,8 +219,8 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         request_id: str,
         capped: bool,
     ) -> Any:
-        gauge = self.metrics.in_flight(path)
-        gauge.inc()
+        flight = self.metrics.in_flight(path)
+        flight[0] += 1
         started = time.perf_counter()
         code = "OK"
         try:
@@ -238,24 +239,25 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
             code = status.name
             await context.abort(status, message, trailing)
         finally:
-            gauge.dec()
+            flight[0] -= 1
             self.metrics.observe(path, code, time.perf_counter() - started)
 
     async def _with_cap(
         self, inner: _Behaviour, request: Any, context: grpc.aio.ServicerContext
     ) -> Any:
-        cap = self.unary_timeout
+        task = self.cap.enter()
         try:
-            # asyncio.timeout schedules one timer; unlike wait_for it creates no task.
-            async with asyncio.timeout(cap) as scope:
-                return await inner(request, context)
-        except TimeoutError:
-            if not scope.expired():
+            return await inner(request, context)
+        except asyncio.CancelledError:
+            if not self.cap.expired(task):
                 raise
+            task.uncancel()  # the cancellation was ours; the call goes on to answer
             raise ServerDeadline(
-                f"the call sent no deadline and ran past the server's cap of {cap:g}s; "
-                "send a deadline (timeout) with the call"
+                f"the call sent no deadline and ran past the server's cap of "
+                f"{self.cap.seconds:g}s; send a deadline (timeout) with the call"
             ) from None
+        finally:
+            self.cap.leave(task)
 
     def _failure(
         self, exc: Exception, request_id: str

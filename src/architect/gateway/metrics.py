@@ -8,18 +8,29 @@ Services record domain figures through ``metrics.domain`` (see :class:`DomainMet
 on the HTTP server's thread and must not read state owned by the event loop. Anything more can
 be added with :meth:`Metrics.gauge`, :meth:`Metrics.counter` or :meth:`Metrics.register`.
 
-Label children are cached per method and code, so recording a call costs a dict lookup and
-three lock-protected additions, not a ``labels()`` resolution.
+RPC metrics are the hottest code in the server (every call records three of them), so they
+are not ``prometheus_client`` metric objects, whose updates take a lock and run checks: they are
+plain numbers in slotted objects, updated only by the event loop thread, and turned into metric
+families by :class:`RpcCollector` when scraped. A scrape may see one call's count without its
+duration yet; that skew of one call is the price of lock-free recording.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from architect import __version__
 
@@ -84,69 +95,104 @@ class DomainMetrics:
         self._config_version = version
 
 
+class _Calls:
+    """Finished calls of one method with one status code."""
+
+    __slots__ = ("buckets", "count", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        # Per-bucket (not cumulative) counts; the last one is +Inf.
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+
+
+def _labels(path: str) -> list[str]:
+    service, _, method = path.lstrip("/").partition("/")
+    return [service, method]
+
+
+class RpcCollector(Collector):
+    """RPC counts, latencies, calls in flight and rate-limit refusals (see module docstring)."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[str, str], _Calls] = {}
+        self.in_flight: dict[str, list[int]] = {}
+        self.rate_limited: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        # list() copies under the GIL: the loop thread may add keys while we iterate.
+        done = list(self.done.items())
+        handled = CounterMetricFamily(
+            "architect_rpc_handled",
+            "RPCs completed, by method and status code.",
+            labels=["service", "method", "code"],
+        )
+        latency = HistogramMetricFamily(
+            "architect_rpc_duration_seconds",
+            "RPC handling time in the server, by method and status code.",
+            labels=["service", "method", "code"],
+        )
+        for (path, code), calls in done:
+            labels = [*_labels(path), code]
+            handled.add_metric(labels, calls.count)
+            cumulative, buckets = 0, []
+            for bound, n in zip((*LATENCY_BUCKETS, float("inf")), calls.buckets, strict=True):
+                cumulative += n
+                buckets.append((floatToGoString(bound), cumulative))
+            latency.add_metric(labels, buckets, calls.total)
+        yield handled
+        yield latency
+        flight = GaugeMetricFamily(
+            "architect_rpc_in_flight",
+            "RPCs being handled now (streams count while open), by method.",
+            labels=["service", "method"],
+        )
+        for path, calls_now in list(self.in_flight.items()):
+            flight.add_metric(_labels(path), calls_now[0])
+        yield flight
+        limited = CounterMetricFamily(
+            "architect_rate_limited",
+            "Calls refused by a rate limit, by rate-limit group.",
+            labels=["group"],
+        )
+        for group, refused in list(self.rate_limited.items()):
+            limited.add_metric([group], refused)
+        yield limited
+
+
 class Metrics:
     """The metrics of one server: RPC metrics, domain metrics, and the /metrics endpoint."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self._handled = Counter(
-            "architect_rpc_handled",
-            "RPCs completed, by method and status code.",
-            ["service", "method", "code"],
-            registry=self.registry,
-        )
-        self._latency = Histogram(
-            "architect_rpc_duration_seconds",
-            "RPC handling time in the server, by method and status code.",
-            ["service", "method", "code"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self._in_flight = Gauge(
-            "architect_rpc_in_flight",
-            "RPCs being handled now (streams count while open), by method.",
-            ["service", "method"],
-            registry=self.registry,
-        )
-        self._rate_limited = Counter(
-            "architect_rate_limited",
-            "Calls refused by a rate limit, by rate-limit group.",
-            ["group"],
-            registry=self.registry,
-        )
+        self._rpc = RpcCollector()
+        self.registry.register(self._rpc)
         Gauge(
             "architect_build_info", "Architect version.", ["version"], registry=self.registry
         ).labels(__version__).set(1)
         self.domain = DomainMetrics(self.registry)
-        self._in_flight_children: dict[str, Gauge] = {}
-        self._done_children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
         self._http: WSGIServer | None = None
 
-    @staticmethod
-    def _labels(path: str) -> tuple[str, str]:
-        service, _, method = path.lstrip("/").partition("/")
-        return service, method
-
-    def in_flight(self, path: str) -> Gauge:
-        """The in-flight gauge child of the method at ``path``."""
-        child = self._in_flight_children.get(path)
-        if child is None:
-            child = self._in_flight_children[path] = self._in_flight.labels(*self._labels(path))
-        return child
+    def in_flight(self, path: str) -> list[int]:
+        """The in-flight count of the method at ``path``: a one-item list to add to."""
+        counter = self._rpc.in_flight.get(path)
+        if counter is None:
+            counter = self._rpc.in_flight[path] = [0]
+        return counter
 
     def observe(self, path: str, code: str, seconds: float) -> None:
         """Record one finished call."""
-        children = self._done_children.get((path, code))
-        if children is None:
-            labels = (*self._labels(path), code)
-            children = (self._handled.labels(*labels), self._latency.labels(*labels))
-            self._done_children[(path, code)] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        calls = self._rpc.done.get((path, code))
+        if calls is None:
+            calls = self._rpc.done[(path, code)] = _Calls()
+        calls.count += 1
+        calls.total += seconds
+        calls.buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
 
     def rate_limited(self, group: str) -> None:
         """Record one call refused by ``group``'s limit."""
-        self._rate_limited.labels(group).inc()
+        self._rpc.rate_limited[group] = self._rpc.rate_limited.get(group, 0) + 1
 
     def gauge(self, name: str, documentation: str, labelnames: Sequence[str] = ()) -> Gauge:
         """A new gauge in this server's registry."""
