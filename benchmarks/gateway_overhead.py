@@ -32,6 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD = "/architect.v1.AdminService/GetServerInfo"
+CONFIGS = ("bare", "noop", "gateway")
 
 
 def _settings_and_token() -> tuple[Any, str]:
@@ -54,6 +55,16 @@ class _Admin:
         return admin_pb2.GetServerInfoResponse(version="bench")
 
 
+def _pass_through() -> Any:
+    import grpc
+
+    class PassThrough(grpc.aio.ServerInterceptor):
+        async def intercept_service(self, continuation: Any, details: Any) -> Any:
+            return await continuation(details)
+
+    return PassThrough()
+
+
 def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
     import grpc
     import uvloop
@@ -71,6 +82,13 @@ def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
         )
         bare_port = bare.add_insecure_port("127.0.0.1:0")
         await bare.start()
+        # A pass-through interceptor: what grpc.aio's interceptor machinery alone costs.
+        noop = grpc.aio.server(interceptors=[_pass_through()])
+        noop.add_generic_rpc_handlers(
+            [generic_handler(SERVICES["architect.v1.AdminService"], impl)]
+        )
+        noop_port = noop.add_insecure_port("127.0.0.1:0")
+        await noop.start()
         full = ArchitectServer(
             ServerOptions(
                 listen="127.0.0.1:0",
@@ -80,9 +98,8 @@ def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
         )
         await full.start()
         token_out.put(token)
-        ports.put({"bare": bare_port, "gateway": full.port})
-        while not stop.is_set():
-            await asyncio.sleep(0.1)
+        ports.put({"bare": bare_port, "noop": noop_port, "gateway": full.port})
+        await asyncio.to_thread(stop.wait)
         assert full.gateway is not None
         handled = full.gateway.metrics.registry.get_sample_value(
             "architect_rpc_handled_total",
@@ -91,6 +108,7 @@ def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
         ports.put({"gateway_ok_calls": handled})
         await full.stop(0)
         await bare.stop(0)
+        await noop.stop(0)
 
     uvloop.run(main())
 
@@ -182,12 +200,12 @@ def main() -> int:
     try:
         token = token_q.get(timeout=60)
         ports = ports_q.get(timeout=60)
-        rates: dict[str, list[float]] = {"bare": [], "gateway": []}
-        cpu: dict[str, list[float]] = {"bare": [], "gateway": []}
+        rates: dict[str, list[float]] = {name: [] for name in CONFIGS}
+        cpu: dict[str, list[float]] = {name: [] for name in CONFIGS}
         errors = 0
         assert server.pid is not None
         for _ in range(args.rounds):
-            for name in ("bare", "gateway"):
+            for name in CONFIGS:
                 rate, cpu_us, errs = _measure(ctx, server.pid, ports[name], token, args)
                 rates[name].append(rate)
                 cpu[name].append(cpu_us)
@@ -210,6 +228,8 @@ def main() -> int:
     print()
     print(f"{'configuration':32s} {'calls/s (median)':>18s} {'vs bare':>9s} {'CPU us/call':>12s}")
     print(f"{'bare grpc.aio (no interceptor)':32s} {bare:18.0f} {1.0:9.3f} {cpu_bare:12.1f}")
+    noop, cpu_noop = statistics.median(rates["noop"]), statistics.median(cpu["noop"])
+    print(f"{'pass-through interceptor':32s} {noop:18.0f} {noop / bare:9.3f} {cpu_noop:12.1f}")
     print(f"{'full gateway stack':32s} {full:18.0f} {ratio:9.3f} {cpu_full:12.1f}")
     print(
         f"\nthroughput cost of the gateway: {100 * (1 - ratio):.1f}% "
@@ -227,10 +247,14 @@ def main() -> int:
                 "rpc": METHOD,
                 "args": vars(args),
                 "rounds": rates,
-                "median_calls_per_second": {"bare": bare, "gateway": full},
+                "median_calls_per_second": {"bare": bare, "noop": noop, "gateway": full},
                 "ratio_gateway_to_bare": ratio,
                 "server_cpu_us_per_call": cpu,
-                "median_server_cpu_us_per_call": {"bare": cpu_bare, "gateway": cpu_full},
+                "median_server_cpu_us_per_call": {
+                    "bare": cpu_bare,
+                    "noop": cpu_noop,
+                    "gateway": cpu_full,
+                },
                 "goal_min_ratio": 0.85,
                 "rpc_errors": errors,
             },

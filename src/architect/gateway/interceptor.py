@@ -133,24 +133,28 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap_coroutine(self, path: str, inner: _Behaviour, capped: bool) -> _Behaviour:
         async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            request_id = self._begin(path, context)
+            request_id, authorization = self._begin(path, context)
             span = tracing.rpc_span(path, request_id)
             if span is not None:
                 with span:
-                    return await self._call(path, inner, request, context, request_id, capped)
-            return await self._call(path, inner, request, context, request_id, capped)
+                    return await self._call(
+                        path, inner, request, context, request_id, authorization, capped
+                    )
+            return await self._call(
+                path, inner, request, context, request_id, authorization, capped
+            )
 
         return behaviour
 
     def _wrap_generator(self, path: str, inner: _Behaviour) -> _Behaviour:
         async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            request_id = self._begin(path, context)
+            request_id, authorization = self._begin(path, context)
             flight = self.metrics.in_flight(path)
             flight[0] += 1
             started = time.perf_counter()
             code = "OK"
             try:
-                self._admit(path, context)
+                self._admit(path, authorization)
                 async for item in inner(request, context):
                     yield item
             except grpc.aio.AbortError:
@@ -171,14 +175,19 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
 
     # -- per call ------------------------------------------------------------------------------
 
-    def _begin(self, path: str, context: grpc.aio.ServicerContext) -> str:
-        """Fix the call's request id, and make it reach logs and the client."""
-        request_id = None
+    def _begin(self, path: str, context: grpc.aio.ServicerContext) -> tuple[str, str | None]:
+        """Fix the call's request id and make it reach logs and the client; return it and the
+        ``authorization`` metadata (read in the same pass: fetching metadata costs a copy)."""
+        request_id = authorization = None
         for key, value in context.invocation_metadata() or ():
-            if key == REQUEST_ID_KEY:
-                if isinstance(value, str) and _CLIENT_REQUEST_ID.fullmatch(value):
-                    request_id = value
-                break
+            if key == "authorization":
+                authorization = value if isinstance(value, str) else None
+            elif (
+                key == REQUEST_ID_KEY
+                and isinstance(value, str)
+                and _CLIENT_REQUEST_ID.fullmatch(value)
+            ):
+                request_id = value
         if request_id is None:
             request_id = f"{self._id_prefix}{next(self._ids):x}"
         # Each gRPC call runs in its own asyncio task (with its own copy of the context), so
@@ -187,18 +196,13 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         # Set now, so that aborts (ours or the handler's) carry it too. A handler that sets its
         # own trailing metadata replaces this; ours do not.
         context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
-        return request_id
+        return request_id, authorization
 
-    def _admit(self, path: str, context: grpc.aio.ServicerContext) -> None:
+    def _admit(self, path: str, authorization: str | None) -> None:
         """Raise a domain error unless the caller may make this call now."""
         access = self.auth.access(path)
         if access.public:
             return
-        authorization = None
-        for key, value in context.invocation_metadata() or ():
-            if key == "authorization":
-                authorization = value if isinstance(value, str) else None
-                break
         principal = self.auth.authenticate(authorization)
         self.auth.authorize(principal, path, access)
         if not self.limiter.enabled:
@@ -217,6 +221,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         request: Any,
         context: grpc.aio.ServicerContext,
         request_id: str,
+        authorization: str | None,
         capped: bool,
     ) -> Any:
         flight = self.metrics.in_flight(path)
@@ -224,7 +229,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         started = time.perf_counter()
         code = "OK"
         try:
-            self._admit(path, context)
+            self._admit(path, authorization)
             if capped and context.time_remaining() is None:
                 return await self._with_cap(inner, request, context)
             return await inner(request, context)
