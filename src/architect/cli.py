@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from architect import __version__, logs, paths
+from architect.gateway import cli as gateway_cli
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
 
@@ -117,7 +118,10 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         help="do not reload when config files change; reload with SIGHUP or "
         "AdminService.ReloadConfig only (for trees deployed as a whole)",
     )
+    gateway_cli.add_serve_flags(serve, environ)
+    serve.epilog = EPILOG + "\n" + gateway_cli.EPILOG
     serve.set_defaults(func=_cmd_serve)
+    gateway_cli.add_token_commands(sub, _add_common_config, environ)
 
     _add_db_commands(sub, environ)
     _add_config_commands(sub, environ)
@@ -302,6 +306,7 @@ def _cmd_config_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from architect.gateway import GatewayConfigError
     from architect.server.app import ServerOptions, run
 
     config_dir = args.config_dir or paths.default_config_dir()
@@ -312,6 +317,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         database_url=args.database,
         grace_period=args.grace,
         watch_config=args.watch_config,
+        gateway=gateway_cli.options_from_args(args),
     )
     if options.database_url.startswith("sqlite:///"):
         Path(options.database_url.removeprefix("sqlite:///")).parent.mkdir(
@@ -328,6 +334,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
+    except GatewayConfigError as exc:
+        # Refused to start (e.g. no auth on a public address): say why, exit 2 like bad usage.
+        print(f"architect: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

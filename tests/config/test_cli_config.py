@@ -59,7 +59,7 @@ def test_show_with_origin(tree: Path) -> None:
 def test_show_json(tree: Path) -> None:
     proc = run("config", "show", "--config-dir", str(tree), "--format", "json", "--origin")
     doc = json.loads(proc.stdout)
-    assert set(doc["config"]) == {"routing_rules", "sla_rules", "queries", "workflows"}
+    assert set(doc["config"]) == {"routing_rules", "sla_rules", "queries", "workflows", "gateway"}
     assert doc["config"]["routing_rules"]["defaults"]["lease"] == "15s"  # development overlay
     assert doc["origins"]["routing_rules.defaults.lease"].startswith(
         "environments/development/routing_rules.yaml:"
@@ -73,7 +73,7 @@ def test_schema_print_and_write(tmp_path: Path) -> None:
     proc = run("config", "schema", "--out", str(tmp_path / "schema"))
     assert proc.returncode == 0
     assert (tmp_path / "schema/overlay/routing_rules.schema.json").is_file()
-    assert len(list((tmp_path / "schema").rglob("*.json"))) == 8
+    assert len(list((tmp_path / "schema").rglob("*.json"))) == 10  # 5 files, full + overlay
     assert run("config", "schema", "--file", "nope").returncode == 1
 
 

@@ -54,7 +54,7 @@ def test_committed_schemas_match_the_models() -> None:
 
 
 def test_shipped_files_cover_every_layer() -> None:
-    assert len([r for r in SHIPPED if r.startswith("base/")]) == 4
+    assert len([r for r in SHIPPED if r.startswith("base/")]) == 5
     assert {r.split("/")[1] for r in SHIPPED if r.startswith("environments/")} == {
         "development",
         "staging",

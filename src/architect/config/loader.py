@@ -20,6 +20,7 @@ from typing import Any
 
 from architect.config.checks import check_all
 from architect.config.errors import ConfigError, ConfigInvalid
+from architect.config.gateway import GatewaySettings
 from architect.config.merge import MergeState, format_path
 from architect.config.model import FILES, LoadedConfig
 from architect.config.queries import QueryCatalog
@@ -163,13 +164,23 @@ def load_config(
         errors.extend(section_errors)
     raw_types = state.data.get("routing_rules", {}).get("task_types")
     task_types = set(raw_types) if isinstance(raw_types, dict) else None
-    errors.extend(check_all(state.origins, task_types, **sections))
+    errors.extend(
+        check_all(
+            state.origins,
+            task_types,
+            sections["routing"],
+            sections["sla"],
+            sections["queries"],
+            sections["workflows"],
+        )
+    )
     if errors:
         raise ConfigInvalid(errors)
     routing: RoutingRules = sections["routing"]
     sla: SlaRules = sections["sla"]
     queries: QueryCatalog = sections["queries"]
     workflows: WorkflowCatalog = sections["workflows"]
+    gateway: GatewaySettings = sections["gateway"]
     normalised = {spec.key: sections[spec.attribute].model_dump(mode="json") for spec in FILES}
     return LoadedConfig(
         version=version_of(normalised),
@@ -182,4 +193,5 @@ def load_config(
         sla=sla,
         queries=queries,
         workflows=workflows,
+        gateway=gateway,
     )

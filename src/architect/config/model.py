@@ -1,4 +1,4 @@
-"""The loaded configuration: four typed sections, a version, and where each value came from."""
+"""The loaded configuration: five typed sections, a version, and where each value came from."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from architect.config.gateway import GatewaySettings
 from architect.config.queries import QueryCatalog
 from architect.config.routing import RoutingRules
 from architect.config.sla import SlaRules
@@ -38,6 +39,7 @@ FILES: tuple[ConfigFileSpec, ...] = (
     ConfigFileSpec("sla_rules.yaml", "sla", SlaRules),
     ConfigFileSpec("queries.yaml", "queries", QueryCatalog),
     ConfigFileSpec("workflows.yaml", "workflows", WorkflowCatalog),
+    ConfigFileSpec("gateway.yaml", "gateway", GatewaySettings),
 )
 FILES_BY_KEY: dict[str, ConfigFileSpec] = {f.key: f for f in FILES}
 
@@ -77,6 +79,8 @@ class LoadedConfig:
     queries: QueryCatalog
     #: workflows.yaml
     workflows: WorkflowCatalog
+    #: gateway.yaml (tokens, roles, rate limits, limits, keepalive)
+    gateway: GatewaySettings
 
     def section(self, key: str) -> FrozenModel:
         """The typed section for a file key such as ``sla_rules``."""

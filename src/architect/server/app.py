@@ -33,6 +33,7 @@ from grpc_reflection.v1alpha import reflection
 from architect import __version__, _native, errors
 from architect.clock import Clock, SystemClock
 from architect.config.manager import ConfigManager
+from architect.gateway import Gateway, GatewayOptions
 from architect.routing.engine import RoutingEngine
 from architect.routing.from_config import build_policy
 from architect.routing.service import RoutingServicer
@@ -64,6 +65,8 @@ class ServerOptions:
     watch_config: bool = True
     #: Seconds between lease sweeps (expired leases, silent sessions, schedule timeouts).
     sweep_interval: float = 1.0
+    #: Auth, TLS, metrics and tracing choices of the gateway layer (architect.gateway).
+    gateway: GatewayOptions = field(default_factory=GatewayOptions)
 
 
 class ArchitectServer:
@@ -81,6 +84,9 @@ class ArchitectServer:
         self.clock = clock or SystemClock()
         #: The routing engine, running between ``start()`` and ``stop()``.
         self.engine: RoutingEngine | None = None
+        #: The gateway in front of the services; set by start(). Raises GatewayConfigError
+        #: there when the server may not start as configured (e.g. no auth off loopback).
+        self.gateway: Gateway | None = None
         self._impls = implementations or {}
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
@@ -126,13 +132,21 @@ class ArchitectServer:
             active.env,
             len(active.files),
         )
+        # Before anything opens: the gateway refuses unsafe set-ups (no auth off loopback).
+        self.gateway = Gateway.build(
+            opts.gateway, settings=self.config.current.gateway, listen=opts.listen
+        )
         self.store = await self._open_store()
         try:
             return await self._start_grpc()
         except BaseException:
+            if self.engine is not None:
+                await self.engine.stop()
+                self.engine = None
             await self.store.close()
             self.store = None
             await self.config.stop()
+            self.gateway.close()
             raise
 
     async def _start_grpc(self) -> int:
@@ -151,8 +165,11 @@ class ArchitectServer:
         await engine.start()
         self.engine = engine
         self.config.on_change(lambda new, old: engine.set_policy(build_policy(new)))
+        gateway = self.gateway
+        assert gateway is not None
+        self.config.on_change(lambda new, old: gateway.update(new.gateway))
         self._impls.setdefault("architect.v1.RoutingService", RoutingServicer(engine))
-        server = grpc.aio.server()
+        server = grpc.aio.server(interceptors=gateway.interceptors, options=gateway.grpc_options)
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
         )
@@ -160,13 +177,14 @@ class ArchitectServer:
         reflection.enable_server_reflection(
             [*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], server
         )
-        self.port = server.add_insecure_port(self.options.listen)
+        self.port = gateway.bind(server, self.options.listen)
         if self.port == 0:
             raise OSError(f"could not bind {self.options.listen}")
         await server.start()
         self._server = server
         if opts.watch_config:
             await self.config.start_watching()
+        gateway.start()
         for name in ["", *SERVICES]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info(
@@ -200,6 +218,8 @@ class ArchitectServer:
         if self.store is not None:
             await self.store.close()
             self.store = None
+        if self.gateway is not None:
+            self.gateway.close()
         log.info("server stopped")
 
     def request_reload(self, reason: str) -> None:
