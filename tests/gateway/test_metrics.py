@@ -68,3 +68,30 @@ async def test_no_metrics_endpoint_by_default(
 ) -> None:
     async with start_server(make_settings()) as srv:
         assert srv.gateway.metrics_port is None
+
+
+async def test_domain_gauges_follow_the_routing_engine(
+    start_server: ServerFactory,
+    make_settings: Callable[..., GatewaySettings],
+    tokens: dict[str, str],
+) -> None:
+    from architect.v1 import routing_pb2, routing_pb2_grpc
+
+    settings = make_settings()
+    async with start_server(settings, metrics_listen="127.0.0.1:0") as srv:
+        stub = routing_pb2_grpc.RoutingServiceStub(srv.channel)
+        md = bearer(tokens["admin"])
+        await stub.SubmitTasks(
+            routing_pb2.SubmitTasksRequest(tasks=[routing_pb2.TaskSpec(type="python")] * 3),
+            metadata=md,
+        )
+        await stub.RegisterSession(
+            routing_pb2.RegisterSessionRequest(name="m-1", provider="claude"), metadata=md
+        )
+        assert srv.server.engine is not None
+        srv.server._metrics_publisher.publish()  # type: ignore[union-attr]
+        samples = await asyncio.to_thread(_scrape, srv.gateway.metrics_port)  # type: ignore[arg-type]
+        version = srv.server.engine.policy.version
+    assert samples[("architect_pending_tasks", frozenset({("task_type", "python")}))] == 3
+    assert samples[("architect_sessions", frozenset({("state", "idle")}))] == 1
+    assert samples[("architect_config_info", frozenset({("version", version)}))] == 1

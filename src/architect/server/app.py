@@ -38,6 +38,7 @@ from architect.routing.engine import RoutingEngine
 from architect.routing.from_config import build_policy
 from architect.routing.service import RoutingServicer
 from architect.server.admin import AdminService, ServerFacts
+from architect.server.domain_metrics import DomainMetricsPublisher
 from architect.server.registry import SERVICES, generic_handler
 from architect.store import Store, open_store
 
@@ -87,6 +88,7 @@ class ArchitectServer:
         #: The gateway in front of the services; set by start(). Raises GatewayConfigError
         #: there when the server may not start as configured (e.g. no auth off loopback).
         self.gateway: Gateway | None = None
+        self._metrics_publisher: DomainMetricsPublisher | None = None
         self._impls = implementations or {}
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
@@ -168,6 +170,10 @@ class ArchitectServer:
         gateway = self.gateway
         assert gateway is not None
         self.config.on_change(lambda new, old: gateway.update(new.gateway))
+        publisher = DomainMetricsPublisher(engine, gateway.metrics.domain)
+        publisher.start()
+        self._metrics_publisher = publisher
+        self.config.on_change(lambda new, old: publisher.publish())
         self._impls.setdefault("architect.v1.RoutingService", RoutingServicer(engine))
         server = grpc.aio.server(interceptors=gateway.interceptors, options=gateway.grpc_options)
         server.add_generic_rpc_handlers(
@@ -209,6 +215,9 @@ class ArchitectServer:
             self.engine.close_streams()
         await self._server.stop(grace)
         self._server = None
+        if self._metrics_publisher is not None:
+            await self._metrics_publisher.stop()
+            self._metrics_publisher = None
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None
