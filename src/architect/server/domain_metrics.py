@@ -37,7 +37,7 @@ class DomainMetricsPublisher:
         for task_type, n in pending.items():
             self.metrics.pending_tasks.labels(task_type).set(n)
         self._types_seen |= pending.keys()
-        states = Counter(s.reported_state for s in engine.sessions.values())
+        states: Counter[str] = Counter(s.reported_state for s in engine.sessions.values())
         for state in SESSION_STATES:
             self.metrics.sessions.labels(state).set(states.get(state, 0))
         self.metrics.assignments.inc(engine.assigned_total - self._assigned_seen)
