@@ -176,15 +176,22 @@ async def set_session_state(c: PgConn, now: datetime, session_id: str, state: st
     return session_from_row(rows[0], POSTGRES)
 
 
-async def record_heartbeats(c: PgConn, beats: dict[str, datetime]) -> int:
-    """See ``Store.record_heartbeats``: one ``UPDATE ... FROM unnest``."""
-    tag = await c.execute(
+async def record_heartbeats(c: PgConn, beats: dict[str, datetime]) -> set[str]:
+    """See ``Store.record_heartbeats``: one ``UPDATE ... FROM unnest``; the ids updated."""
+    rows = await c.fetch(
         "UPDATE sessions s SET last_heartbeat = i.at "
         "FROM unnest($1::text[], $2::timestamptz[]) AS i(id, at) "
-        "WHERE s.id = i.id AND (s.last_heartbeat IS NULL OR s.last_heartbeat < i.at)",
+        "WHERE s.id = i.id AND (s.last_heartbeat IS NULL OR s.last_heartbeat < i.at) "
+        "RETURNING s.id",
         list(beats), list(beats.values()),
     )  # fmt: skip
-    return int(tag.rsplit(" ", 1)[-1])
+    return {r["id"] for r in rows}
+
+
+def not_assignable(task_id: str, status: str | None) -> errors.FailedPrecondition:
+    """Why a task cannot be assigned: it is not pending (``status``) or does not exist."""
+    why = f"it is {status}, not pending" if status is not None else "it does not exist"
+    return errors.FailedPrecondition(f"cannot assign task {task_id}: {why}")
 
 
 async def record_assignments(
@@ -204,8 +211,7 @@ async def record_assignments(
         rows = await c.fetch("SELECT id, status FROM tasks WHERE id = ANY($1::text[])", ids)
         status = {r["id"]: r["status"] for r in rows}
         bad = next(a.task_id for a in items if a.task_id not in attempts)
-        why = f"it is {status[bad]}, not pending" if bad in status else "it does not exist"
-        raise errors.FailedPrecondition(f"cannot assign task {bad}: {why}")
+        raise not_assignable(bad, status.get(bad))
     rows = await c.fetch(
         "INSERT INTO assignments (task_id, session_id, attempt, status, assigned_at, "
         "lease_expires_at, config_version) "
