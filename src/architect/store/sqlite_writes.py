@@ -40,6 +40,7 @@ from architect.store.rows import (
     TASK_COLUMNS,
     assignment_from_row,
     dump_json,
+    new_task_record,
     session_from_row,
     sqlite_ts,
     task_from_row,
@@ -107,16 +108,7 @@ def insert_tasks(
         if t.idempotency_key is not None and t.idempotency_key in known:
             out.append((known[t.idempotency_key], False))
             continue
-        rec = TaskRecord(
-            id=t.id, type=t.type, payload=t.payload, priority=t.priority,
-            required_labels=tuple(t.required_labels),
-            preferred_sessions=tuple(t.preferred_sessions),
-            idempotency_key=t.idempotency_key, status="pending", attempt=0,
-            max_attempts=t.max_attempts, session_id=None, result=None, error=None,
-            workflow_id=t.workflow_id, workflow_step=t.workflow_step,
-            config_version=t.config_version, metadata=dict(t.metadata), created_at=now,
-            updated_at=now, enqueued_at=now, started_at=None, finished_at=None,
-        )  # fmt: skip
+        rec = new_task_record(t, now, t.payload, dict(t.metadata))
         if t.idempotency_key is not None:
             known[t.idempotency_key] = rec
         fresh.append(rec)
