@@ -115,7 +115,9 @@ class PostgresStore(PostgresReads, GroupCommitWrites):
             )
         except Exception as exc:
             raise _unreachable(exc) from exc
-        self._committer = GroupCommitter(self._run_batch, self._options, translate_pg_error)
+        self._committer = GroupCommitter(
+            self._run_batch, self._options, translate_pg_error, keys_of=_keys_of
+        )
 
     async def close(self) -> None:
         """Finish queued writes, then close the pool."""
@@ -198,6 +200,10 @@ class PostgresStore(PostgresReads, GroupCommitWrites):
             except Exception as exc:
                 raise translate_pg_error(exc) from exc
         return QueryResult(columns, tuple(tuple(r) for r in rows[:max_rows]), len(rows) > max_rows)
+
+
+def _keys_of(op: Op[Any]) -> frozenset[str] | None:
+    return op.keys
 
 
 def _is_connection_error(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ power cut.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -69,7 +70,9 @@ class SqliteStore(SqliteReads, GroupCommitWrites):
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
         self._writer = SqliteConn(raw, self.stats)
-        self._committer = GroupCommitter(self._run_batch, self._options, translate_sqlite_error)
+        # One write connection: batches queue for its thread anyway, so one writer task.
+        options = dataclasses.replace(self._options, writers=1)
+        self._committer = GroupCommitter(self._run_batch, options, translate_sqlite_error)
 
     async def close(self) -> None:
         """Finish queued writes, then close every connection and thread."""
