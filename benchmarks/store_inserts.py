@@ -12,6 +12,11 @@ Scenarios (ratios are against ``naive x1`` of the same backend, same run):
   store gc-off x8 the store with group commit off (max_batch=1), 8 concurrent callers
   store gc x64    the store with group commit, 64 concurrent callers
   store gc x256   the store with group commit, 256 concurrent callers
+  gc x256 w2/w4   the same with 2 / 4 concurrent group-commit writers (PostgreSQL only)
+  gc x1024 w1/w2  1,024 callers (more than max_batch=256: the queue never runs dry)
+
+Concurrent ``insert_tasks`` calls of one batch are merged into one statement per
+table; ``stmts/batch`` shows it (1 on PostgreSQL, 2 on SQLite: tasks, events).
 """
 
 from __future__ import annotations
@@ -120,15 +125,20 @@ async def naive_postgres(url: str, seconds: float, writers: int) -> float:
         await pool.close()
 
 
-async def through_store(url: str, seconds: float, writers: int, max_batch: int) -> float:
-    """The store's ``insert_tasks``, one task per call, ``writers`` concurrent callers."""
-    store = await open_store(url, group_commit=GroupCommitOptions(max_batch=max_batch))
+async def through_store(
+    url: str, seconds: float, callers: int, max_batch: int, writers: int = 1
+) -> tuple[float, float]:
+    """The store's ``insert_tasks``, one task per call, ``callers`` concurrent callers;
+    inserts per second and statements per batch."""
+    options = GroupCommitOptions(max_batch=max_batch, writers=writers)
+    store = await open_store(url, group_commit=options, pool_max_size=max(10, writers + 2))
 
     async def one() -> None:
         await store.insert_tasks([NewTask(type="bench")])
 
     try:
-        return await timed(seconds, writers, one)
+        rate = await timed(seconds, callers, one)
+        return rate, store.stats.statements / max(1, store.stats.batches)
     finally:
         await store.close()
 
@@ -137,23 +147,35 @@ async def run_backend(name: str, url: str, seconds: float, naive: Any) -> list[d
     store = await open_store(url)
     await store.migrate()
     await store.close()
-    scenarios: list[tuple[str, Callable[[], Awaitable[float]]]] = [
-        ("naive x1", lambda: naive(1)),
-        ("naive x8", lambda: naive(8)),
+    scenarios: list[tuple[str, Callable[[], Awaitable[tuple[float, float | None]]]]] = [
+        ("naive x1", lambda: bare(naive(1))),
+        ("naive x8", lambda: bare(naive(8))),
         ("store gc-off x8", lambda: through_store(url, seconds, 8, 1)),
         ("store gc x64", lambda: through_store(url, seconds, 64, 256)),
         ("store gc x256", lambda: through_store(url, seconds, 256, 256)),
+        ("gc x1024 w1", lambda: through_store(url, seconds, 1024, 256)),
     ]
+    if name == "postgres":
+        scenarios += [
+            ("gc x256 w2", lambda: through_store(url, seconds, 256, 256, 2)),
+            ("gc x256 w4", lambda: through_store(url, seconds, 256, 256, 4)),
+            ("gc x1024 w2", lambda: through_store(url, seconds, 1024, 256, 2)),
+        ]
     rows = []
     for label, run in scenarios:
         progress(f"  {name}: {label} for {seconds:.0f}s ...")
-        rate = await run()
+        rate, per_batch = await run()
         progress(f"  {name}: {label}: {rate:,.0f} inserts/s")
-        rows.append({"backend": name, "scenario": label, "inserts_per_s": rate})
+        row: dict[str, Any] = {"backend": name, "scenario": label, "inserts_per_s": rate}
+        rows.append({**row, "stmts_per_batch": per_batch})
     base = rows[0]["inserts_per_s"]
     for r in rows:
         r["ratio"] = r["inserts_per_s"] / base if base else 0.0
     return rows
+
+
+async def bare(rate: Awaitable[float]) -> tuple[float, None]:
+    return await rate, None
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -228,11 +250,18 @@ async def main() -> int:
         tps = await pgbench(args.postgres, args.seconds)
 
     print()
-    print(f"{'backend':<9} {'scenario':<16} {'inserts/s':>11} {'vs naive x1':>12}")
+    print(
+        f"{'backend':<9} {'scenario':<16} {'inserts/s':>11} {'vs naive x1':>12} "
+        f"{'vs pgbench':>11} {'stmts/batch':>12}"
+    )
     for r in rows:
+        vs_pgbench = ""
+        if r["backend"] == "postgres" and tps:
+            vs_pgbench = f"{r['inserts_per_s'] / tps:.2f}x"
+        per_batch = "" if r["stmts_per_batch"] is None else f"{r['stmts_per_batch']:.1f}"
         print(
             f"{r['backend']:<9} {r['scenario']:<16} {r['inserts_per_s']:>11,.0f} "
-            f"{r['ratio']:>11.1f}x"
+            f"{r['ratio']:>11.1f}x {vs_pgbench:>11} {per_batch:>12}"
         )
     if tps is not None:
         print(f"{'postgres':<9} {'pgbench -N -c8':<16} {tps:>11,.0f} {'(tps)':>12}")

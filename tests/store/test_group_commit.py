@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from architect import errors
-from architect.store import GroupCommitOptions, NewTask, Store, open_store
+from architect.store import (
+    AttemptRef,
+    Finish,
+    GroupCommitOptions,
+    NewAssignment,
+    NewSession,
+    NewTask,
+    Store,
+    open_store,
+)
 from architect.store.group_commit import GroupCommitter, OpFailed
 
 
@@ -101,3 +111,100 @@ def test_options_are_validated() -> None:
         GroupCommitOptions(max_batch=0)
     with pytest.raises(errors.InvalidArgument):
         GroupCommitOptions(max_wait_ms=-1)
+    with pytest.raises(errors.InvalidArgument):
+        GroupCommitOptions(writers=0)
+
+
+class _Gate:
+    """A batch runner that records each batch and holds the first until released."""
+
+    def __init__(self) -> None:
+        self.started: list[list[str]] = []
+        self.finished: list[list[str]] = []
+        self.release = asyncio.Event()
+
+    async def run_batch(self, ops: Sequence[str]) -> list[Any]:
+        self.started.append(list(ops))
+        if len(self.started) == 1:
+            await self.release.wait()
+        self.finished.append(list(ops))
+        return list(ops)
+
+
+def _keys(op: str) -> frozenset[str] | None:
+    """``"a:1"`` touches key ``a``; ``"*"`` is a barrier."""
+    return None if op == "*" else frozenset({op.split(":")[0]})
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_writers_run_independent_batches_concurrently() -> None:
+    gate = _Gate()
+    options = GroupCommitOptions(writers=2, max_wait_ms=0)
+    batcher: GroupCommitter[str] = GroupCommitter(gate.run_batch, options, lambda e: e, _keys)
+    first = asyncio.gather(batcher.submit("a:1"), batcher.submit("b:1"))
+    await _settle()
+    second = asyncio.gather(batcher.submit("c:1"), batcher.submit("d:1"))
+    # committed while the first batch is still held (a single writer would wait forever)
+    assert await asyncio.wait_for(second, 10) == ["c:1", "d:1"]
+    assert gate.finished == [["c:1", "d:1"]]
+    gate.release.set()
+    assert await first == ["a:1", "b:1"]
+    await batcher.close()
+
+
+async def test_a_dependent_write_waits_for_the_batch_in_flight_and_keeps_its_order() -> None:
+    gate = _Gate()
+    options = GroupCommitOptions(writers=3, max_wait_ms=0)
+    batcher: GroupCommitter[str] = GroupCommitter(gate.run_batch, options, lambda e: e, _keys)
+    first = asyncio.ensure_future(batcher.submit("a:1"))
+    await _settle()
+    # a:2 shares key a with the held batch; c:1 is independent but queued behind a:2
+    later = asyncio.gather(batcher.submit("a:2"), batcher.submit("c:1"))
+    await _settle()
+    assert gate.started == [["a:1"]]
+    gate.release.set()
+    assert await first == "a:1"
+    assert await later == ["a:2", "c:1"]
+    assert gate.started[1] == ["a:2", "c:1"]
+    await batcher.close()
+
+
+async def test_a_barrier_runs_alone() -> None:
+    gate = _Gate()
+    options = GroupCommitOptions(writers=2, max_wait_ms=0)
+    batcher: GroupCommitter[str] = GroupCommitter(gate.run_batch, options, lambda e: e, _keys)
+    first = asyncio.ensure_future(batcher.submit("a:1"))
+    await _settle()
+    barrier = asyncio.ensure_future(batcher.submit("*"))
+    await _settle()
+    assert gate.started == [["a:1"]]
+    gate.release.set()
+    assert (await first, await barrier) == ("a:1", "*")
+    await batcher.close()
+    assert gate.started == [["a:1"], ["*"]]
+
+
+async def test_pipelined_lifecycles_with_several_writers(store_url: str) -> None:
+    """Each task's writes are issued one after another, many tasks at once, over three
+    concurrent writers: every step sees the one before it."""
+    store = await open_store(store_url, group_commit=GroupCommitOptions(writers=3))
+    try:
+        await store.migrate()
+        session = await store.upsert_session(NewSession(name="w", provider="p"))
+        lease = store.clock.now() + timedelta(seconds=60)
+
+        async def lifecycle(i: int) -> str:
+            [(task, _)] = await store.insert_tasks([NewTask(type="x", payload={"i": i})])
+            await store.record_assignments([NewAssignment(task.id, session.id, lease)])
+            [started] = await store.start_assignments([AttemptRef(task.id, 1)])
+            assert not isinstance(started, Exception)
+            done = await store.finish_assignment(Finish(task.id, 1, "completed", "succeeded"))
+            return done.status
+
+        assert await asyncio.gather(*(lifecycle(i) for i in range(40))) == ["succeeded"] * 40
+    finally:
+        await store.close()

@@ -1,12 +1,12 @@
 """The production store: PostgreSQL through an asyncpg pool.
 
 Writes go through group commit: the writer takes one pooled connection per
-batch and runs the batch's operations in one transaction. It first runs them
-without savepoints (three round trips fewer per operation: SAVEPOINT, RELEASE
-and their waits); if any operation fails, it rolls the whole transaction back
-and replays the batch with a savepoint around each operation, so that the
-failing one fails alone. Operations are plain SQL on the connection and safe
-to replay, since nothing of the first try was committed.
+batch and runs the batch in one transaction, operations of one kind merged
+into one statement per table (``architect.store.batching``,
+``postgres_kinds``). It first runs the groups without savepoints; if one
+fails, it rolls back and replays the batch with that group one operation at a
+time, each in a savepoint, so that the failing caller fails alone (see
+``_BatchRun``).
 
 ``synchronous_commit`` stays at the server default (on): COMMIT returns after
 the WAL is flushed, and only then are callers answered.
@@ -18,16 +18,15 @@ import asyncio
 import contextlib
 import json
 import math
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
 from architect import errors
 from architect.clock import Clock
-from architect.store import postgres_writes as w
-from architect.store.base import Dialect, check_readonly_limits, distinct_tasks
+from architect.store.base import Dialect, check_readonly_limits
+from architect.store.batching import Group, Op, plan_groups
 from architect.store.group_commit import GroupCommitOptions, GroupCommitter, OpFailed
 from architect.store.migrate import (
     SCHEMA_MIGRATIONS_DDL,
@@ -36,26 +35,11 @@ from architect.store.migrate import (
     load_migrations,
     plan,
 )
+from architect.store.postgres_kinds import POSTGRES_KINDS
 from architect.store.postgres_reads import PostgresReads
 from architect.store.postgres_writes import PgConn
-from architect.store.records import (
-    AssignmentRecord,
-    AttemptRef,
-    Finish,
-    LeaseExtension,
-    NewAssignment,
-    NewSession,
-    NewTask,
-    NewTaskEvent,
-    QueryResult,
-    SessionRecord,
-    SessionState,
-    TaskRecord,
-    new_id,
-)
-
-T = TypeVar("T")
-WriteOp = Callable[[PgConn], Awaitable[Any]]
+from architect.store.records import QueryResult
+from architect.store.writes import GroupCommitWrites
 
 #: Key of the advisory lock that serialises migrations across replicas ("archmigr").
 MIGRATION_LOCK_KEY = 0x617263686D696772
@@ -102,7 +86,7 @@ async def _init_connection(conn: Any) -> None:
         )
 
 
-class PostgresStore(PostgresReads):
+class PostgresStore(PostgresReads, GroupCommitWrites):
     """The PostgreSQL implementation of ``Store`` (see the module docstring)."""
 
     def __init__(
@@ -113,7 +97,7 @@ class PostgresStore(PostgresReads):
         self._options = group_commit
         self._min_size = min_size
         self._max_size = max_size
-        self._committer: GroupCommitter[WriteOp] | None = None
+        self._kinds = POSTGRES_KINDS
 
     @property
     def dialect(self) -> Dialect:
@@ -131,7 +115,9 @@ class PostgresStore(PostgresReads):
             )
         except Exception as exc:
             raise _unreachable(exc) from exc
-        self._committer = GroupCommitter(self._run_batch, self._options, translate_pg_error)
+        self._committer = GroupCommitter(
+            self._run_batch, self._options, translate_pg_error, keys_of=_keys_of
+        )
 
     async def close(self) -> None:
         """Finish queued writes, then close the pool."""
@@ -144,68 +130,18 @@ class PostgresStore(PostgresReads):
 
     # -- group commit ----------------------------------------------------------------
 
-    async def _run_batch(self, ops: Sequence[WriteOp]) -> list[Any]:
+    async def _run_batch(self, ops: Sequence[Op[Any]]) -> list[Any]:
         assert self._pool is not None
         self.stats.batches += 1
         try:
             async with self._pool.acquire() as raw:
-                conn = PgConn(raw, self.stats)
-                outcomes = await self._try_batch(raw, conn, ops, savepoints=False)
-                if outcomes is None:
-                    outcomes = await self._try_batch(raw, conn, ops, savepoints=True)
+                batch = _BatchRun(raw, PgConn(raw, self.stats), self.clock, ops)
+                outcomes = await batch.run()
         except BaseException:
             self.stats.failed_batches += 1
             raise
-        assert outcomes is not None
+        self.stats.transactions += batch.committed
         return outcomes
-
-    async def _try_batch(
-        self, raw: Any, conn: PgConn, ops: Sequence[WriteOp], *, savepoints: bool
-    ) -> list[Any] | None:
-        """Run ``ops`` in one transaction. Without savepoints, return None (after rolling
-        back) as soon as one fails, so the caller can replay the batch with savepoints."""
-        outcomes: list[Any] = []
-        tx = raw.transaction()
-        await tx.start()
-        try:
-            for op in ops:
-                if not savepoints:
-                    try:
-                        outcomes.append(await op(conn))
-                    except Exception as exc:
-                        if len(ops) == 1:  # nothing to replay: it failed alone
-                            await tx.rollback()
-                            return [OpFailed(translate_pg_error(exc))]
-                        if _is_connection_error(exc):
-                            raise
-                        await tx.rollback()
-                        return None
-                    continue
-                savepoint = raw.transaction()
-                await savepoint.start()
-                try:
-                    outcomes.append(await op(conn))
-                except Exception as exc:
-                    if _is_connection_error(exc):
-                        raise
-                    await savepoint.rollback()
-                    outcomes.append(OpFailed(translate_pg_error(exc)))
-                else:
-                    await savepoint.commit()
-        except BaseException:
-            if not raw.is_closed():
-                # A broken connection cannot roll back; the pool discards it anyway.
-                with contextlib.suppress(Exception):
-                    await tx.rollback()
-            raise
-        await tx.commit()
-        self.stats.transactions += 1
-        return outcomes
-
-    async def _write(self, op: WriteOp) -> Any:
-        if self._committer is None:
-            raise errors.Unavailable("the store is closed")
-        return await self._committer.submit(op)
 
     # -- migrations ------------------------------------------------------------------
 
@@ -241,121 +177,6 @@ class PostgresStore(PostgresReads):
                 await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
         return done
 
-    # -- writes ----------------------------------------------------------------------
-
-    async def insert_tasks(self, tasks: Sequence[NewTask]) -> list[tuple[TaskRecord, bool]]:
-        """See ``Store.insert_tasks``."""
-        items = list(tasks)
-        if not items:
-            return []
-        result: list[tuple[TaskRecord, bool]] = await self._write(
-            lambda c: w.insert_tasks(c, self.clock.now(), items)
-        )
-        return result
-
-    async def cancel_task(
-        self, task_id: str, *, reason: str = "", config_version: str | None = None
-    ) -> TaskRecord:
-        """See ``Store.cancel_task``."""
-        result: TaskRecord = await self._write(
-            lambda c: w.cancel_task(c, self.clock.now(), task_id, reason, config_version)
-        )
-        return result
-
-    async def fail_pending_task(
-        self,
-        task_id: str,
-        *,
-        error: str,
-        config_version: str | None = None,
-        status: Literal["failed", "timed_out"] = "failed",
-    ) -> TaskRecord:
-        """See ``Store.fail_pending_task``."""
-        result: TaskRecord = await self._write(
-            lambda c: w.cancel_task(c, self.clock.now(), task_id, error, config_version, status)
-        )
-        return result
-
-    async def upsert_session(self, session: NewSession) -> SessionRecord:
-        """See ``Store.upsert_session``."""
-        sid = new_id()
-        result: SessionRecord = await self._write(
-            lambda c: w.upsert_session(c, self.clock.now(), session, sid)
-        )
-        return result
-
-    async def set_session_state(self, session_id: str, state: SessionState) -> SessionRecord:
-        """See ``Store.set_session_state``."""
-        result: SessionRecord = await self._write(
-            lambda c: w.set_session_state(c, self.clock.now(), session_id, state)
-        )
-        return result
-
-    async def record_heartbeats(self, beats: Sequence[tuple[str, datetime]]) -> int:
-        """See ``Store.record_heartbeats``."""
-        latest: dict[str, datetime] = {}
-        for sid, at in beats:
-            if sid not in latest or at > latest[sid]:
-                latest[sid] = at
-        if not latest:
-            return 0
-        result: int = await self._write(lambda c: w.record_heartbeats(c, latest))
-        return result
-
-    async def record_assignments(
-        self, assignments: Sequence[NewAssignment]
-    ) -> list[AssignmentRecord]:
-        """See ``Store.record_assignments``."""
-        items = distinct_tasks(assignments)
-        if not items:
-            return []
-        result: list[AssignmentRecord] = await self._write(
-            lambda c: w.record_assignments(c, self.clock.now(), items)
-        )
-        return result
-
-    async def start_assignments(
-        self, refs: Sequence[AttemptRef]
-    ) -> list[TaskRecord | errors.StaleAttempt]:
-        """See ``Store.start_assignments``."""
-        items = list(refs)
-        if not items:
-            return []
-        result: list[TaskRecord | errors.StaleAttempt] = await self._write(
-            lambda c: w.start_assignments(c, self.clock.now(), items)
-        )
-        return result
-
-    async def extend_leases(
-        self, extensions: Sequence[LeaseExtension]
-    ) -> list[AssignmentRecord | errors.StaleAttempt]:
-        """See ``Store.extend_leases``."""
-        items = list(extensions)
-        if not items:
-            return []
-        result: list[AssignmentRecord | errors.StaleAttempt] = await self._write(
-            lambda c: w.extend_leases(c, items)
-        )
-        return result
-
-    async def finish_assignments(
-        self, finishes: Sequence[Finish]
-    ) -> list[TaskRecord | errors.StaleAttempt]:
-        """See ``Store.finish_assignments``."""
-        items = list(finishes)
-        if not items:
-            return []
-        result: list[TaskRecord | errors.StaleAttempt] = await self._write(
-            lambda c: w.finish_assignments(c, self.clock.now(), items)
-        )
-        return result
-
-    async def append_task_events(self, events: Sequence[NewTaskEvent]) -> None:
-        """See ``Store.append_task_events``."""
-        items = list(events)
-        if items:
-            await self._write(lambda c: w.append_task_events(c, self.clock.now(), items))
-
     async def fetch_readonly(
         self, sql: str, args: Sequence[Any], *, timeout_s: float, max_rows: int
     ) -> QueryResult:
@@ -381,6 +202,10 @@ class PostgresStore(PostgresReads):
         return QueryResult(columns, tuple(tuple(r) for r in rows[:max_rows]), len(rows) > max_rows)
 
 
+def _keys_of(op: Op[Any]) -> frozenset[str] | None:
+    return op.keys
+
+
 def _is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, (*_CONNECTION_ERRORS, asyncio.CancelledError))
 
@@ -390,3 +215,101 @@ def _unreachable(exc: BaseException) -> BaseException:
     if isinstance(translated, errors.ArchitectError):
         return translated
     return errors.Unavailable(f"cannot connect to PostgreSQL: {exc}")
+
+
+class _BatchRun:
+    """One group-commit batch on one connection, in one transaction.
+
+    First try: every group merged (see ``architect.store.batching``), no savepoints:
+    a savepoint costs two round trips, which is what merging saves. If a group fails,
+    the transaction is rolled back and the batch replayed: the failing group one
+    operation at a time, each in its own savepoint, so the failing caller fails alone;
+    every other group merged inside a savepoint, falling back the same way should it
+    fail this time. Operations are safe to replay: nothing of the first try committed.
+    """
+
+    def __init__(self, raw: Any, conn: PgConn, clock: Clock, ops: Sequence[Op[Any]]) -> None:
+        self._raw = raw
+        self._conn = conn
+        self._clock = clock
+        self._ops = ops
+        self._groups = plan_groups(ops)
+        self._out: list[Any] = [None] * len(ops)
+        self.committed = False
+
+    async def run(self) -> list[Any]:
+        """Each operation's outcome (a result or an ``OpFailed``), once committed."""
+        failed = await self._transaction(None)
+        if failed is not None:
+            await self._transaction(failed)
+        return self._out
+
+    async def _transaction(self, careful: int | None) -> int | None:
+        """Run the batch; return the index of the group that failed on a first try."""
+        tx = self._raw.transaction()
+        await tx.start()
+        try:
+            for i, group in enumerate(self._groups):
+                if careful is None:
+                    try:
+                        await self._merged(group)
+                    except Exception as exc:
+                        if _is_connection_error(exc):
+                            raise
+                        await tx.rollback()
+                        if len(self._ops) > 1:
+                            return i
+                        # A lone operation failed alone: nothing to replay.
+                        self._out[0] = OpFailed(translate_pg_error(exc))
+                        return None
+                elif i == careful:
+                    await self._one_by_one(group)
+                else:
+                    await self._guarded(group)
+        except BaseException:
+            if not self._raw.is_closed():
+                # A broken connection cannot roll back; the pool discards it anyway.
+                with contextlib.suppress(Exception):
+                    await tx.rollback()
+            raise
+        await tx.commit()
+        self.committed = True
+        return None
+
+    async def _merged(self, group: Group[Any]) -> None:
+        args = [self._ops[i].arg for i in group.members]
+        outcomes = await group.kind.run(self._conn, self._clock.now(), args)
+        for i, outcome in zip(group.members, outcomes, strict=True):
+            self._out[i] = outcome
+
+    async def _guarded(self, group: Group[Any]) -> None:
+        if len(group.members) == 1:
+            await self._one_by_one(group)
+            return
+        savepoint = self._raw.transaction()
+        await savepoint.start()
+        try:
+            await self._merged(group)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise
+            await savepoint.rollback()
+            await self._one_by_one(group)
+        else:
+            await savepoint.commit()
+
+    async def _one_by_one(self, group: Group[Any]) -> None:
+        now = self._clock.now()
+        for i in group.members:
+            savepoint = self._raw.transaction()
+            await savepoint.start()
+            try:
+                (outcome,) = await group.kind.run(self._conn, now, [self._ops[i].arg])
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise
+                await savepoint.rollback()
+                self._out[i] = OpFailed(translate_pg_error(exc))
+            else:
+                await savepoint.commit()
+                self._out[i] = outcome

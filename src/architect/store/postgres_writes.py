@@ -13,8 +13,9 @@ audit log's ``from_status``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from architect import errors
@@ -37,6 +38,7 @@ from architect.store.rows import (
     TASK_COLUMNS,
     assignment_from_row,
     dump_json,
+    new_task_record,
     session_from_row,
     task_from_row,
 )
@@ -62,7 +64,7 @@ class PgConn:
         return rows
 
 
-_INSERT_TASKS = f"""
+_INSERT_TASKS = """
 WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[],
                          $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[])
@@ -78,40 +80,47 @@ WITH input AS (
            workflow_step, config_version, metadata::jsonb, $13::timestamptz, $13, $13
     FROM input ORDER BY ord
     ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING {TASK_COLUMNS}
+    RETURNING id, config_version
 ), events AS (
     INSERT INTO task_events (task_id, event, to_status, config_version, created_at)
     SELECT id, 'submitted', 'pending', config_version, $13 FROM ins
 )
-SELECT * FROM ins
+SELECT id FROM ins
 """
 
 
 async def insert_tasks(
     c: PgConn, now: datetime, tasks: Sequence[NewTask]
 ) -> list[tuple[TaskRecord, bool]]:
-    """See ``Store.insert_tasks``: one statement, plus one lookup if a key was seen before."""
+    """See ``Store.insert_tasks``: one statement, plus one lookup if a key was seen before.
+
+    The statement returns only the ids it inserted: the records are built here from what
+    was sent (JSON decoded back from the text sent, as a read would return it), which saves
+    the server sending, and the client decoding, every column of every new row."""
+    payloads = [dump_json(t.payload) for t in tasks]
+    metadata = [dump_json(dict(t.metadata)) for t in tasks]
     rows = await c.fetch(
         _INSERT_TASKS,
-        [t.id for t in tasks], [t.type for t in tasks], [dump_json(t.payload) for t in tasks],
+        [t.id for t in tasks], [t.type for t in tasks], payloads,
         [t.priority for t in tasks], [dump_json(list(t.required_labels)) for t in tasks],
         [dump_json(list(t.preferred_sessions)) for t in tasks],
         [t.idempotency_key for t in tasks], [t.max_attempts for t in tasks],
         [t.workflow_id for t in tasks], [t.workflow_step for t in tasks],
-        [t.config_version for t in tasks], [dump_json(dict(t.metadata)) for t in tasks], now,
+        [t.config_version for t in tasks], metadata, now,
     )  # fmt: skip
-    created = {r["id"]: task_from_row(r, POSTGRES) for r in rows}
+    inserted = {r["id"] for r in rows}
     by_key: dict[str, TaskRecord] = {}
-    missing = [t.idempotency_key for t in tasks if t.id not in created and t.idempotency_key]
+    missing = [t.idempotency_key for t in tasks if t.id not in inserted and t.idempotency_key]
     if missing:
         found = await c.fetch(
             f"SELECT {TASK_COLUMNS} FROM tasks WHERE idempotency_key = ANY($1::text[])", missing
         )
         by_key = {r["idempotency_key"]: task_from_row(r, POSTGRES) for r in found}
+    at = now.astimezone(UTC)
     out: list[tuple[TaskRecord, bool]] = []
-    for t in tasks:
-        if t.id in created:
-            out.append((created[t.id], True))
+    for t, payload, meta in zip(tasks, payloads, metadata, strict=True):
+        if t.id in inserted:
+            out.append((new_task_record(t, at, json.loads(payload), json.loads(meta)), True))
         else:
             assert t.idempotency_key is not None, "only an idempotency conflict skips a row"
             out.append((by_key[t.idempotency_key], False))
@@ -185,15 +194,22 @@ async def set_session_state(c: PgConn, now: datetime, session_id: str, state: st
     return session_from_row(rows[0], POSTGRES)
 
 
-async def record_heartbeats(c: PgConn, beats: dict[str, datetime]) -> int:
-    """See ``Store.record_heartbeats``: one ``UPDATE ... FROM unnest``."""
-    tag = await c.execute(
+async def record_heartbeats(c: PgConn, beats: dict[str, datetime]) -> set[str]:
+    """See ``Store.record_heartbeats``: one ``UPDATE ... FROM unnest``; the ids updated."""
+    rows = await c.fetch(
         "UPDATE sessions s SET last_heartbeat = i.at "
         "FROM unnest($1::text[], $2::timestamptz[]) AS i(id, at) "
-        "WHERE s.id = i.id AND (s.last_heartbeat IS NULL OR s.last_heartbeat < i.at)",
+        "WHERE s.id = i.id AND (s.last_heartbeat IS NULL OR s.last_heartbeat < i.at) "
+        "RETURNING s.id",
         list(beats), list(beats.values()),
     )  # fmt: skip
-    return int(tag.rsplit(" ", 1)[-1])
+    return {r["id"] for r in rows}
+
+
+def not_assignable(task_id: str, status: str | None) -> errors.FailedPrecondition:
+    """Why a task cannot be assigned: it is not pending (``status``) or does not exist."""
+    why = f"it is {status}, not pending" if status is not None else "it does not exist"
+    return errors.FailedPrecondition(f"cannot assign task {task_id}: {why}")
 
 
 async def record_assignments(
@@ -213,8 +229,7 @@ async def record_assignments(
         rows = await c.fetch("SELECT id, status FROM tasks WHERE id = ANY($1::text[])", ids)
         status = {r["id"]: r["status"] for r in rows}
         bad = next(a.task_id for a in items if a.task_id not in attempts)
-        why = f"it is {status[bad]}, not pending" if bad in status else "it does not exist"
-        raise errors.FailedPrecondition(f"cannot assign task {bad}: {why}")
+        raise not_assignable(bad, status.get(bad))
     rows = await c.fetch(
         "INSERT INTO assignments (task_id, session_id, attempt, status, assigned_at, "
         "lease_expires_at, config_version) "

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from architect.store.records import (
     AssignmentRecord,
+    NewTask,
     SessionRecord,
     TaskEventRecord,
     TaskRecord,
@@ -162,3 +163,16 @@ TASK_COLUMNS = (
     "status, attempt, max_attempts, session_id, result, error, workflow_id, workflow_step, "
     "config_version, metadata, created_at, updated_at, enqueued_at, started_at, finished_at"
 )
+
+
+def new_task_record(t: NewTask, now: datetime, payload: Any, metadata: Any) -> TaskRecord:
+    """The record of ``t`` as ``insert_tasks`` stores it at ``now`` (pending, attempt 0)."""
+    return TaskRecord(
+        id=t.id, type=t.type, payload=payload, priority=t.priority,
+        required_labels=tuple(t.required_labels), preferred_sessions=tuple(t.preferred_sessions),
+        idempotency_key=t.idempotency_key, status="pending", attempt=0,
+        max_attempts=t.max_attempts, session_id=None, result=None, error=None,
+        workflow_id=t.workflow_id, workflow_step=t.workflow_step,
+        config_version=t.config_version, metadata=metadata, created_at=now,
+        updated_at=now, enqueued_at=now, started_at=None, finished_at=None,
+    )  # fmt: skip

@@ -1,10 +1,11 @@
 """The write operations of the SQLite store.
 
 Each function runs on the writer thread, inside the group-commit transaction
-and its own savepoint (see ``sqlite.py``), and may raise to roll its savepoint
-back. "One statement per table per batch" here means one ``executemany`` per
-table: SQLite runs in-process, so a statement costs no round trip, and the
-transaction (one WAL fsync) is what batching saves.
+and a savepoint (see ``sqlite.py``), and may raise to roll its savepoint back;
+``sqlite_kinds`` runs them for many callers at once. "One statement per table
+per batch" here means one ``executemany`` per table: SQLite runs in-process, so
+a statement costs no round trip, and the transaction (one WAL fsync) is what
+batching saves.
 
 Sets of ids are passed as one JSON array and expanded with ``json_each`` so
 that the SQL text is fixed (prepared once, cached by sqlite3) whatever the
@@ -39,6 +40,7 @@ from architect.store.rows import (
     TASK_COLUMNS,
     assignment_from_row,
     dump_json,
+    new_task_record,
     session_from_row,
     sqlite_ts,
     task_from_row,
@@ -106,16 +108,7 @@ def insert_tasks(
         if t.idempotency_key is not None and t.idempotency_key in known:
             out.append((known[t.idempotency_key], False))
             continue
-        rec = TaskRecord(
-            id=t.id, type=t.type, payload=t.payload, priority=t.priority,
-            required_labels=tuple(t.required_labels),
-            preferred_sessions=tuple(t.preferred_sessions),
-            idempotency_key=t.idempotency_key, status="pending", attempt=0,
-            max_attempts=t.max_attempts, session_id=None, result=None, error=None,
-            workflow_id=t.workflow_id, workflow_step=t.workflow_step,
-            config_version=t.config_version, metadata=dict(t.metadata), created_at=now,
-            updated_at=now, enqueued_at=now, started_at=None, finished_at=None,
-        )  # fmt: skip
+        rec = new_task_record(t, now, t.payload, dict(t.metadata))
         if t.idempotency_key is not None:
             known[t.idempotency_key] = rec
         fresh.append(rec)
@@ -195,29 +188,54 @@ def set_session_state(c: SqliteConn, now: datetime, session_id: str, state: str)
     return session_from_row(rows[0], SQLITE)
 
 
-def record_heartbeats(c: SqliteConn, beats: dict[str, datetime]) -> int:
-    """See ``Store.record_heartbeats`` (``beats`` already holds the latest beat per session)."""
-    return c.executemany(
-        "UPDATE sessions SET last_heartbeat = ?1 WHERE id = ?2 "
-        "AND (last_heartbeat IS NULL OR last_heartbeat < ?1)",
-        [(sqlite_ts(at), sid) for sid, at in beats.items()],
+def record_heartbeats(c: SqliteConn, beats: dict[str, datetime]) -> set[str]:
+    """See ``Store.record_heartbeats`` (``beats`` already holds the latest beat per session):
+    one statement; the ids updated."""
+    rows = c.fetchall(
+        "UPDATE sessions SET last_heartbeat = b.at FROM (SELECT json_extract(value, '$[0]') "
+        "AS id, json_extract(value, '$[1]') AS at FROM json_each(?)) AS b "
+        "WHERE sessions.id = b.id "
+        "AND (sessions.last_heartbeat IS NULL OR sessions.last_heartbeat < b.at) "
+        "RETURNING sessions.id",
+        [dump_json([[sid, sqlite_ts(at)] for sid, at in beats.items()])],
     )
+    return {r["id"] for r in rows}
+
+
+def task_states(c: SqliteConn, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """(status, attempt) of each of these tasks that exists."""
+    rows = c.fetchall(f"SELECT id, status, attempt FROM tasks WHERE id IN {_IN_IDS}", [_ids(ids)])
+    return {r["id"]: (r["status"], r["attempt"]) for r in rows}
+
+
+def not_assignable(
+    states: dict[str, tuple[str, int]], items: Sequence[NewAssignment]
+) -> errors.FailedPrecondition | None:
+    """Why ``items`` cannot be assigned (the first task not pending), or None."""
+    for a in items:
+        if a.task_id not in states:
+            return errors.FailedPrecondition(f"cannot assign task {a.task_id}: it does not exist")
+        if states[a.task_id][0] != "pending":
+            return errors.FailedPrecondition(
+                f"cannot assign task {a.task_id}: it is {states[a.task_id][0]}, not pending"
+            )
+    return None
 
 
 def record_assignments(
-    c: SqliteConn, now: datetime, items: Sequence[NewAssignment]
+    c: SqliteConn,
+    now: datetime,
+    items: Sequence[NewAssignment],
+    states: dict[str, tuple[str, int]] | None = None,
 ) -> list[AssignmentRecord]:
-    """See ``Store.record_assignments``."""
+    """See ``Store.record_assignments``. ``states`` (from ``task_states``) when the caller
+    has already checked that every task is pending."""
     ids = [a.task_id for a in items]
-    rows = c.fetchall(f"SELECT id, status, attempt FROM tasks WHERE id IN {_IN_IDS}", [_ids(ids)])
-    current = {r["id"]: (r["status"], r["attempt"]) for r in rows}
-    for a in items:
-        if a.task_id not in current:
-            raise errors.FailedPrecondition(f"cannot assign task {a.task_id}: it does not exist")
-        if current[a.task_id][0] != "pending":
-            raise errors.FailedPrecondition(
-                f"cannot assign task {a.task_id}: it is {current[a.task_id][0]}, not pending"
-            )
+    if states is None:
+        states = task_states(c, ids)
+        refusal = not_assignable(states, items)
+        if refusal is not None:
+            raise refusal
     ts = sqlite_ts(now)
     c.executemany(
         "UPDATE tasks SET status = 'assigned', attempt = attempt + 1, session_id = ?, "
@@ -227,12 +245,12 @@ def record_assignments(
     c.executemany(
         "INSERT INTO assignments (task_id, session_id, attempt, status, assigned_at, "
         "lease_expires_at, config_version) VALUES (?, ?, ?, 'active', ?, ?, ?)",
-        [(a.task_id, a.session_id, current[a.task_id][1] + 1, ts, sqlite_ts(a.lease_expires_at),
+        [(a.task_id, a.session_id, states[a.task_id][1] + 1, ts, sqlite_ts(a.lease_expires_at),
           a.config_version) for a in items],
     )  # fmt: skip
     c.executemany(
         _EVENT_INSERT,
-        [(a.task_id, "assigned", "pending", "assigned", a.session_id, current[a.task_id][1] + 1,
+        [(a.task_id, "assigned", "pending", "assigned", a.session_id, states[a.task_id][1] + 1,
           dump_json(dict(a.detail)), a.config_version, ts) for a in items],
     )  # fmt: skip
     got = c.fetchall(
