@@ -32,6 +32,7 @@ from grpc_reflection.v1alpha import reflection
 
 from architect import __version__, _native, errors
 from architect.config.manager import ConfigManager
+from architect.queries import QueryService
 from architect.server.admin import AdminService, ServerFacts
 from architect.server.registry import SERVICES, generic_handler
 from architect.store import Store, open_store
@@ -125,6 +126,11 @@ class ArchitectServer:
         host = opts.listen.rsplit(":", 1)[0]
         facts = ServerFacts(opts.database_url, datetime.now(UTC), lambda: f"{host}:{self.port}")
         self._impls.setdefault("architect.v1.AdminService", AdminService(self.config, facts))
+        if "architect.v1.QueryService" not in self._impls:
+            assert self.store is not None
+            queries = QueryService(self.store, self.config)
+            await queries.start()  # the declared indexes exist before the first call
+            self._impls["architect.v1.QueryService"] = queries
         server = grpc.aio.server()
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]

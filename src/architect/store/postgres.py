@@ -29,6 +29,7 @@ from architect.clock import Clock
 from architect.store import postgres_writes as w
 from architect.store.base import Dialect, check_readonly_limits, distinct_tasks
 from architect.store.group_commit import GroupCommitOptions, GroupCommitter, OpFailed
+from architect.store.indexes import ExistingIndex, IndexReport, create_index_sql, mismatch
 from architect.store.migrate import (
     SCHEMA_MIGRATIONS_DDL,
     MigrationInfo,
@@ -42,6 +43,7 @@ from architect.store.records import (
     AssignmentRecord,
     AttemptRef,
     Finish,
+    IndexSpec,
     LeaseExtension,
     NewAssignment,
     NewSession,
@@ -241,6 +243,28 @@ class PostgresStore(PostgresReads):
                 await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
         return done
 
+    async def ensure_indexes(self, specs: Sequence[IndexSpec]) -> IndexReport:
+        """See ``Store.ensure_indexes``. ``CREATE INDEX CONCURRENTLY`` runs outside any
+        transaction and does not block writers; a failed build leaves an invalid index
+        behind, which is dropped so that the next attempt starts clean."""
+        created: list[str] = []
+        mismatched: list[str] = []
+        async with self._connection() as raw:
+            for spec in specs:
+                row = await raw.fetchrow(_INDEX_SHAPE, spec.name)
+                if row is None:
+                    try:
+                        await raw.execute(create_index_sql(spec, concurrently=True))
+                    except Exception:
+                        await raw.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{spec.name}"')
+                        raise
+                    created.append(spec.name)
+                    continue
+                found = ExistingIndex(row["tbl"], tuple(row["cols"]), row["uniq"])
+                if problem := mismatch(spec, found):
+                    mismatched.append(problem)
+        return IndexReport(tuple(created), tuple(mismatched))
+
     # -- writes ----------------------------------------------------------------------
 
     async def insert_tasks(self, tasks: Sequence[NewTask]) -> list[tuple[TaskRecord, bool]]:
@@ -361,10 +385,28 @@ class PostgresStore(PostgresReads):
                     stmt = await raw.prepare(sql)
                     cursor = await stmt.cursor(*args)
                     rows = await cursor.fetch(max_rows + 1)
-                    columns = tuple(a.name for a in stmt.get_attributes())
+                    attributes = stmt.get_attributes()
             except Exception as exc:
                 raise translate_pg_error(exc) from exc
-        return QueryResult(columns, tuple(tuple(r) for r in rows[:max_rows]), len(rows) > max_rows)
+        return QueryResult(
+            tuple(a.name for a in attributes),
+            tuple(tuple(r) for r in rows[:max_rows]),
+            len(rows) > max_rows,
+            tuple(a.type.name for a in attributes),
+        )
+
+
+_INDEX_SHAPE = """
+SELECT t.relname AS tbl, i.indisunique AS uniq,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, n)
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+             ORDER BY k.n) AS cols
+FROM pg_class c
+JOIN pg_index i ON i.indexrelid = c.oid
+JOIN pg_class t ON t.oid = i.indrelid
+WHERE c.relname = $1 AND c.relkind = 'i' AND pg_table_is_visible(c.oid)
+"""
 
 
 def _is_connection_error(exc: BaseException) -> bool:
