@@ -104,12 +104,13 @@ queries:
     sql: SELECT COUNT(*) AS tasks FROM tasks
     cache_ttl: 100ms
   sneaky_write:
-    description: a write hidden from the static check by dialect quoting; the read-only transaction stops it
+    description: a DELETE the static check misses (dialect quoting); read-only stops it
     sql_by_dialect:
       sqlite: |
         WITH x AS (SELECT 1 AS [a']) DELETE FROM tasks WHERE id = 'zz'
       postgres: |
-        WITH q AS (SELECT E'\'' AS q), d AS (DELETE FROM tasks RETURNING 1) SELECT COUNT(*) AS n FROM d, q --'
+        WITH q AS (SELECT E'\'' AS q), d AS (DELETE FROM tasks RETURNING 1)
+        SELECT COUNT(*) AS n FROM d, q --'
 """
 
 
