@@ -122,6 +122,7 @@ class Live:
     stub: query_pb2_grpc.QueryServiceStub
     tree: Path
     dialect: str
+    channel: grpc.aio.Channel
 
 
 def ts(dialect: str, when: datetime) -> Any:
@@ -232,6 +233,6 @@ async def live(tree: Path, database_url: str) -> AsyncIterator[Live]:
         await seed(database_url)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{srv.port}") as ch:
             assert srv.store is not None
-            yield Live(srv, query_pb2_grpc.QueryServiceStub(ch), tree, srv.store.dialect)
+            yield Live(srv, query_pb2_grpc.QueryServiceStub(ch), tree, srv.store.dialect, ch)
     finally:
         await srv.stop(0)
