@@ -18,7 +18,7 @@ JSON cells are sent as compact JSON text on both backends.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf import duration_pb2, timestamp_pb2
@@ -74,14 +74,23 @@ _PG: dict[str, query_pb2.ColumnType] = {
 NULL = Value(null_value="NULL_VALUE")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def _ts(value: Any) -> query_pb2.Value:
+    # Arithmetic on the datetime instead of Timestamp.FromDatetime, which goes through
+    # utctimetuple() and calendar.timegm(): this is the hottest cell type in most results.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     elif not isinstance(value, datetime):  # a date
         value = datetime(value.year, value.month, value.day)
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value)
-    return Value(timestamp_value=ts)
+    delta = value - (_EPOCH if value.tzinfo is not None else _NAIVE_EPOCH)
+    return Value(
+        timestamp_value=timestamp_pb2.Timestamp(
+            seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000
+        )
+    )
 
 
 def _duration(value: timedelta) -> query_pb2.Value:
