@@ -247,6 +247,9 @@ def main() -> int:
     )
     parser.add_argument("--postgres", metavar="DSN", help="also run on PostgreSQL (own database)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="tasks to load")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="skip SQLite (with --postgres: PostgreSQL only)"
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per run")
     parser.add_argument("--rate", type=float, default=500.0, help="calls/s for the latency run")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
@@ -258,9 +261,10 @@ def main() -> int:
     results["bare_grpc_aio"] = {"calls_per_s": round(bare, 1)}
     with tempfile.TemporaryDirectory(prefix="architect-qbench-") as tmp:
         scratch = Path(tmp)
-        results.update(
-            run_backend("sqlite", f"sqlite:///{scratch / 'bench.db'}", scratch, args, bare)
-        )
+        if not args.no_sqlite:
+            results.update(
+                run_backend("sqlite", f"sqlite:///{scratch / 'bench.db'}", scratch, args, bare)
+            )
         if args.postgres:
             db = f"architect_qbench_{secrets.token_hex(4)}"
             asyncio.run(_admin(args.postgres, f'CREATE DATABASE "{db}"'))

@@ -1,33 +1,33 @@
-"""``architect query list | run`` against a real server (the CLI runs in a subprocess)."""
+"""``architect query list | run`` against a real server."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
+from collections.abc import Awaitable, Callable
 
 import pytest
 
+from architect.cli import main
 from tests.queries.conftest import TASK_PENDING, Live
 
 
-async def cli(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "architect",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Awaitable[tuple[int, str, str]]]:
+    """Run ``architect ARGS`` in-process (on a thread: its gRPC client is blocking)."""
+
+    async def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = await asyncio.to_thread(main, list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
 
 
 # The CLI talks gRPC only; one backend is enough.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_query_cli(live: Live) -> None:
+async def test_query_cli(live: Live, cli: Callable[..., Awaitable[tuple[int, str, str]]]) -> None:
     server = f"127.0.0.1:{live.server.port}"
     code, out, _ = await cli("query", "list", "--server", server)
     assert code == 0

@@ -126,8 +126,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> 
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
 
 
-def list_queries(server: str, fmt: str, out: TextIO = sys.stdout) -> int:
+def list_queries(server: str, fmt: str, out: TextIO | None = None) -> int:
     """Print the server's query templates."""
+    out = out or sys.stdout
     with grpc.insecure_channel(server) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
         resp = stub.ListQueries(query_pb2.ListQueriesRequest(), timeout=10)
@@ -141,7 +142,8 @@ def list_queries(server: str, fmt: str, out: TextIO = sys.stdout) -> int:
             }
             for q in resp.queries
         ]
-        print(json.dumps({"config_version": resp.config_version, "queries": data}, indent=2))
+        doc = {"config_version": resp.config_version, "queries": data}
+        print(json.dumps(doc, indent=2), file=out)
         return 0
     rows = [
         [
@@ -183,9 +185,10 @@ def run_query(
     pairs: Sequence[str],
     fmt: str,
     max_rows: int | None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """Run one query and print its rows."""
+    out = out or sys.stdout
     with grpc.insecure_channel(server) as channel:
         stub = query_pb2_grpc.QueryServiceStub(channel)
         listing = stub.ListQueries(query_pb2.ListQueriesRequest(), timeout=10)
