@@ -125,6 +125,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
     _add_db_commands(sub, environ)
     _add_config_commands(sub, environ)
+    _add_query_commands(sub, environ)
 
     version = sub.add_parser("version", help="print the version and build details")
     version.set_defaults(func=_cmd_version)
@@ -279,6 +280,114 @@ def _add_config_commands(sub: Any, environ: Mapping[str, str]) -> None:
         "--overlay", action="store_true", help="with --file: the schema for overlay files"
     )
     schema.set_defaults(func=_cmd_config_schema)
+
+
+QUERY_EPILOG = """\
+parameters (-p KEY=VALUE, typed by the query's declaration; see `architect query list`):
+  integer, float     -p limit=50
+  boolean            -p only_pending=true
+  timestamp          -p since=2026-01-02T03:04:05Z, or relative: -p since=-1h (an hour ago)
+  duration           -p min_run=5m
+  uuid, string       -p task_id=0b9e...
+  lists              comma-separated: -p statuses=failed,timed_out
+  NULL               -p type=null
+
+exit codes:
+  0  done
+  1  the server refused the call (unknown query, bad parameter, timeout...)
+  2  bad usage, or the server cannot be reached
+"""
+
+
+def _add_query_commands(sub: Any, environ: Mapping[str, str]) -> None:
+    query = sub.add_parser(
+        "query",
+        help="list or run the query templates of queries.yaml on a running server",
+        description="Named, typed, read-only queries from queries.yaml, run by a running "
+        "server through its QueryService.",
+        epilog=QUERY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = query.add_subparsers(dest="query_command", metavar="COMMAND", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--server",
+            default=environ.get("ARCHITECT_SERVER", DEFAULT_LISTEN),
+            metavar="HOST:PORT",
+            help="the server to ask (default: %(default)s)",
+        )
+        p.add_argument(
+            "--format",
+            choices=["table", "json"],
+            default="table",
+            help="table for people, json for scripts (default: %(default)s)",
+        )
+
+    listing = commands.add_parser(
+        "list",
+        help="list the queries, their parameters and cache TTLs",
+        description="List every query template of the server's active config: its "
+        "parameters (NAME:TYPE! is required, [NAME:TYPE=DEFAULT] optional) and cache TTL.",
+    )
+    common(listing)
+    listing.set_defaults(func=_cmd_query_list)
+
+    run = commands.add_parser(
+        "run",
+        help="run one query and print its rows",
+        description="Run one query template with typed parameters and print its rows.",
+        epilog=QUERY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("name", metavar="NAME", help="the query, as `architect query list` shows")
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter; repeat for several",
+    )
+    run.add_argument(
+        "--max-rows",
+        type=int,
+        metavar="N",
+        help="return at most N rows (default: the server's, 1,000; at most 10,000)",
+    )
+    common(run)
+    run.set_defaults(func=_cmd_query_run)
+
+
+def _query_command(call: Callable[[], int]) -> int:
+    import grpc
+
+    from architect.queries.client import UsageError
+
+    try:
+        return call()
+    except UsageError as exc:
+        print(f"architect query: {exc}", file=sys.stderr)
+        return 2
+    except grpc.RpcError as exc:
+        code = exc.code()
+        details = exc.details()
+        print(f"architect query: {code.name}: {details}", file=sys.stderr)
+        return 2 if code == grpc.StatusCode.UNAVAILABLE else 1
+
+
+def _cmd_query_list(args: argparse.Namespace) -> int:
+    from architect.queries import client
+
+    return _query_command(lambda: client.list_queries(args.server, args.format))
+
+
+def _cmd_query_run(args: argparse.Namespace) -> int:
+    from architect.queries import client
+
+    return _query_command(
+        lambda: client.run_query(args.server, args.name, args.param, args.format, args.max_rows)
+    )
 
 
 def _config_dir(args: argparse.Namespace) -> Path:

@@ -31,7 +31,8 @@ async def test_migrate_applies_once_and_reports_status(store_url: str) -> None:
         assert await store.migrate() == []  # idempotent
         status = await store.migration_status()
         assert status.pending == ()
-        assert [(i.version, i.name) for i in status.applied] == [(1, "initial")]
+        applied = [(i.version, i.name) for i in status.applied]
+        assert applied == [(1, "initial"), (2, "query_indexes")]
         assert status.applied[0].applied_at is not None
         # the schema is really there
         await store.insert_tasks([])

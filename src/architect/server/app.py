@@ -34,6 +34,7 @@ from architect import __version__, _native, errors
 from architect.clock import Clock, SystemClock
 from architect.config.manager import ConfigManager
 from architect.gateway import Gateway, GatewayOptions
+from architect.queries import QueryService
 from architect.routing.engine import RoutingEngine
 from architect.routing.from_config import build_policy
 from architect.routing.service import RoutingServicer
@@ -89,6 +90,8 @@ class ArchitectServer:
         #: there when the server may not start as configured (e.g. no auth off loopback).
         self.gateway: Gateway | None = None
         self._metrics_publisher: DomainMetricsPublisher | None = None
+        #: The query service, running between ``start()`` and ``stop()``.
+        self.queries: QueryService | None = None
         self._impls = implementations or {}
         self._server: grpc.aio.Server | None = None
         self._health = health_aio.HealthServicer()
@@ -140,18 +143,12 @@ class ArchitectServer:
         )
         self.store = await self._open_store()
         try:
-            return await self._start_grpc()
+            return await self._start_services()
         except BaseException:
-            if self.engine is not None:
-                await self.engine.stop()
-                self.engine = None
-            await self.store.close()
-            self.store = None
-            await self.config.stop()
-            self.gateway.close()
+            await self._close_components()
             raise
 
-    async def _start_grpc(self) -> int:
+    async def _start_services(self) -> int:
         opts = self.options
         assert self.config is not None
         host = opts.listen.rsplit(":", 1)[0]
@@ -175,6 +172,11 @@ class ArchitectServer:
         self._metrics_publisher = publisher
         self.config.on_change(lambda new, old: publisher.publish())
         self._impls.setdefault("architect.v1.RoutingService", RoutingServicer(engine))
+        if "architect.v1.QueryService" not in self._impls:
+            self.queries = QueryService(self.store, self.config)
+            await self.queries.start()  # the declared indexes exist before the first call
+            self._impls["architect.v1.QueryService"] = self.queries
+            publisher.queries = self.queries
         server = grpc.aio.server(interceptors=gateway.interceptors, options=gateway.grpc_options)
         server.add_generic_rpc_handlers(
             [generic_handler(desc, self._impls.get(name)) for name, desc in SERVICES.items()]
@@ -215,21 +217,28 @@ class ArchitectServer:
             self.engine.close_streams()
         await self._server.stop(grace)
         self._server = None
+        # Only after the calls in flight have drained: they may still be writing.
+        await self._close_components()
+        log.info("server stopped")
+
+    async def _close_components(self) -> None:
+        """Stop what start() started, in reverse order; the store closes last."""
         if self._metrics_publisher is not None:
             await self._metrics_publisher.stop()
             self._metrics_publisher = None
+        if self.queries is not None:
+            self.queries.close()
+            self.queries = None
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None
         if self.config is not None:
             await self.config.stop()
-        # Only after the calls in flight have drained: they may still be writing.
         if self.store is not None:
             await self.store.close()
             self.store = None
         if self.gateway is not None:
             self.gateway.close()
-        log.info("server stopped")
 
     def request_reload(self, reason: str) -> None:
         """Reload the config in the background (for SIGHUP); the outcome is logged."""

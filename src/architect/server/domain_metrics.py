@@ -12,6 +12,7 @@ import contextlib
 from collections import Counter
 
 from architect.gateway.metrics import DomainMetrics
+from architect.queries import QueryService
 from architect.routing.engine import RoutingEngine
 
 SESSION_STATES = ("idle", "busy", "draining", "waiting_for_human", "offline")
@@ -27,6 +28,9 @@ class DomainMetricsPublisher:
         self._assigned_seen = 0
         self._types_seen: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        #: The query service whose cache hits and misses are counted, when there is one.
+        self.queries: QueryService | None = None
+        self._cache_seen = (0, 0)
 
     def publish(self) -> None:
         """Refresh every gauge now."""
@@ -43,6 +47,12 @@ class DomainMetricsPublisher:
         self.metrics.assignments.inc(engine.assigned_total - self._assigned_seen)
         self._assigned_seen = engine.assigned_total
         self.metrics.set_config_version(engine.policy.version)
+        if self.queries is not None:
+            stats = self.queries.cache.stats
+            hits, misses = self._cache_seen
+            self.metrics.query_cache.labels("hit").inc(stats.hits - hits)
+            self.metrics.query_cache.labels("miss").inc(stats.misses - misses)
+            self._cache_seen = (stats.hits, stats.misses)
 
     def start(self) -> None:
         self.publish()

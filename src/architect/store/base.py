@@ -27,6 +27,7 @@ from architect.store.records import (
     AssignmentRecord,
     AttemptRef,
     Finish,
+    IndexSpec,
     LeaseExtension,
     LiveState,
     NewAssignment,
@@ -44,6 +45,7 @@ from architect.store.records import (
 )
 
 if TYPE_CHECKING:
+    from architect.store.indexes import IndexReport
     from architect.store.migrate import MigrationInfo, MigrationStatus
 
 Dialect = Literal["sqlite", "postgres"]
@@ -86,6 +88,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def migration_status(self) -> MigrationStatus:
         """Applied and pending migrations (raises ``MigrationError`` on a checksum change)."""
+
+    @abc.abstractmethod
+    async def ensure_indexes(self, specs: Sequence[IndexSpec]) -> IndexReport:
+        """Create the declared indexes that do not exist yet; report those whose name is
+        taken by an index of another shape (see ``architect.store.indexes``)."""
 
     # -- tasks -----------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from architect.clock import Clock
 from architect.store.base import Dialect, check_readonly_limits
 from architect.store.batching import Group, Op, plan_groups
 from architect.store.group_commit import GroupCommitOptions, GroupCommitter, OpFailed
+from architect.store.indexes import ExistingIndex, IndexReport, create_index_sql, mismatch
 from architect.store.migrate import (
     SCHEMA_MIGRATIONS_DDL,
     MigrationInfo,
@@ -38,7 +39,7 @@ from architect.store.migrate import (
 from architect.store.postgres_kinds import POSTGRES_KINDS
 from architect.store.postgres_reads import PostgresReads
 from architect.store.postgres_writes import PgConn
-from architect.store.records import QueryResult
+from architect.store.records import IndexSpec, QueryResult
 from architect.store.writes import GroupCommitWrites
 
 #: Key of the advisory lock that serialises migrations across replicas ("archmigr").
@@ -177,6 +178,28 @@ class PostgresStore(PostgresReads, GroupCommitWrites):
                 await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
         return done
 
+    async def ensure_indexes(self, specs: Sequence[IndexSpec]) -> IndexReport:
+        """See ``Store.ensure_indexes``. ``CREATE INDEX CONCURRENTLY`` runs outside any
+        transaction and does not block writers; a failed build leaves an invalid index
+        behind, which is dropped so that the next attempt starts clean."""
+        created: list[str] = []
+        mismatched: list[str] = []
+        async with self._connection() as raw:
+            for spec in specs:
+                row = await raw.fetchrow(_INDEX_SHAPE, spec.name)
+                if row is None:
+                    try:
+                        await raw.execute(create_index_sql(spec, concurrently=True))
+                    except Exception:
+                        await raw.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{spec.name}"')
+                        raise
+                    created.append(spec.name)
+                    continue
+                found = ExistingIndex(row["tbl"], tuple(row["cols"]), row["uniq"])
+                if problem := mismatch(spec, found):
+                    mismatched.append(problem)
+        return IndexReport(tuple(created), tuple(mismatched))
+
     async def fetch_readonly(
         self, sql: str, args: Sequence[Any], *, timeout_s: float, max_rows: int
     ) -> QueryResult:
@@ -196,10 +219,29 @@ class PostgresStore(PostgresReads, GroupCommitWrites):
                     stmt = await raw.prepare(sql)
                     cursor = await stmt.cursor(*args)
                     rows = await cursor.fetch(max_rows + 1)
-                    columns = tuple(a.name for a in stmt.get_attributes())
+                    attributes = stmt.get_attributes()
             except Exception as exc:
                 raise translate_pg_error(exc) from exc
-        return QueryResult(columns, tuple(tuple(r) for r in rows[:max_rows]), len(rows) > max_rows)
+        return QueryResult(
+            tuple(a.name for a in attributes),
+            tuple(tuple(r) for r in rows[:max_rows]),
+            len(rows) > max_rows,
+            tuple(a.type.name for a in attributes),
+        )
+
+
+#: The table, columns and uniqueness of an index, by name.
+_INDEX_SHAPE = """
+SELECT t.relname AS tbl, i.indisunique AS uniq,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, n)
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+             ORDER BY k.n) AS cols
+FROM pg_class c
+JOIN pg_index i ON i.indexrelid = c.oid
+JOIN pg_class t ON t.oid = i.indrelid
+WHERE c.relname = $1 AND c.relkind = 'i' AND pg_table_is_visible(c.oid)
+"""
 
 
 def _keys_of(op: Op[Any]) -> frozenset[str] | None:

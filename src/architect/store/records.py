@@ -261,6 +261,22 @@ class QueryResult:
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     truncated: bool
+    #: The driver's type name per column where the driver reports one (PostgreSQL:
+    #: ``int4``, ``timestamptz``, ``_text`` for arrays...); empty on SQLite, whose result
+    #: columns have no declared type.
+    column_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """An index some caller (the query templates) relies on. Built only from validated
+    identifiers; ``where`` is a predicate written by the operator in config, never by a client."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    where: str | None = None
+    unique: bool = False
 
 
 @dataclass

@@ -29,6 +29,7 @@ from architect.clock import Clock
 from architect.store.base import Dialect
 from architect.store.batching import Group, Op, plan_groups
 from architect.store.group_commit import GroupCommitOptions, GroupCommitter, OpFailed
+from architect.store.indexes import ExistingIndex, IndexReport, create_index_sql, mismatch
 from architect.store.migrate import (
     SCHEMA_MIGRATIONS_DDL,
     MigrationInfo,
@@ -37,6 +38,7 @@ from architect.store.migrate import (
     plan,
     split_sqlite_script,
 )
+from architect.store.records import IndexSpec
 from architect.store.rows import sqlite_ts
 from architect.store.sqlite_driver import connect, path_from_url, translate_sqlite_error
 from architect.store.sqlite_kinds import SQLITE_KINDS
@@ -86,6 +88,36 @@ class SqliteStore(SqliteReads, GroupCommitWrites):
         self._close_readers()
 
     # -- group commit ----------------------------------------------------------------
+
+    async def ensure_indexes(self, specs: Sequence[IndexSpec]) -> IndexReport:
+        """See ``Store.ensure_indexes`` (on the writer thread, between group-commit batches)."""
+        assert self._writer is not None, "open() first"
+        raw = self._writer.raw
+        wanted = list(specs)
+        statements = {s.name: create_index_sql(s, concurrently=False) for s in wanted}
+
+        def run() -> IndexReport:
+            created: list[str] = []
+            mismatched: list[str] = []
+            for spec in wanted:
+                found = _sqlite_index(raw, spec.name)
+                if found is None:
+                    raw.execute("BEGIN IMMEDIATE")
+                    try:
+                        raw.execute(statements[spec.name])
+                        raw.execute("COMMIT")
+                    except BaseException:
+                        raw.execute("ROLLBACK")
+                        raise
+                    created.append(spec.name)
+                elif problem := mismatch(spec, found):
+                    mismatched.append(problem)
+            return IndexReport(tuple(created), tuple(mismatched))
+
+        try:
+            return await self._on_writer(run)
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc) from exc
 
     async def _on_writer(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer_pool, fn)
@@ -193,6 +225,19 @@ class SqliteStore(SqliteReads, GroupCommitWrites):
             return await self._on_writer(run)
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
+
+
+def _sqlite_index(raw: sqlite3.Connection, name: str) -> ExistingIndex | None:
+    row = raw.execute(
+        "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+    ).fetchone()
+    if row is None:
+        return None
+    table = row[0]
+    # PRAGMA arguments cannot be bound; both names come from sqlite_master / validated config.
+    columns = tuple(r[2] for r in raw.execute(f'PRAGMA index_info("{name}")'))
+    unique = any(r[1] == name and r[2] for r in raw.execute(f'PRAGMA index_list("{table}")'))
+    return ExistingIndex(table, columns, bool(unique))
 
 
 __all__ = ["SqliteStore", "path_from_url", "translate_sqlite_error"]
