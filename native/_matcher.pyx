@@ -52,13 +52,15 @@ cdef inline array.array _arr(str code, Py_ssize_t n):
 cdef class _Stream:
     """Task entries of one aging class and side (growing or capped), best first."""
 
-    cdef public int capped
+    cdef public int capped, sig_id, index
     cdef public long long per_ms, cap, age_sat
     cdef public array.array slots, serials, keys, enqs
     cdef public Py_ssize_t n
 
-    def __init__(self, bint capped, long long per_ms, long long cap):
+    def __init__(self, bint capped, long long per_ms, long long cap, int sig_id, int index):
         self.capped = capped
+        self.sig_id = sig_id
+        self.index = index
         self.per_ms = per_ms
         self.cap = cap
         self.age_sat = (cap + per_ms - 1) // per_ms if per_ms > 0 else 0
@@ -140,6 +142,7 @@ cdef class _Stream:
 
 
 cdef class _Sig:
+    # growing/capped: its tasks, ordered; capped is None without aging or without a cap.
     """Tasks that see the same eligible sessions: same rule, labels, preferences, failure."""
 
     cdef public int sid, rule, fallback, has_pref, task_pref, excl_slot
@@ -147,6 +150,7 @@ cdef class _Sig:
     cdef public object key
     cdef public array.array classes, class_pref, pref_slots
     cdef public long long pref_dead, all_dead
+    cdef public _Stream growing, capped
 
     def __init__(self, key, int rule, int fallback, long long hold_ms, bint has_pref, bint task_pref):
         self.key = key

@@ -7,11 +7,13 @@
 # is read from the state on every pass and needs no index work.
 
 
+from architect.routing.tables import NO_CAP
+
+
 cdef class _Index:
     cdef public long long rules_version, fleet_version, epoch
-    cdef public list streams, sig_list, rule_stream
+    cdef public list streams, sig_list
     cdef public dict sigs
-    cdef public int norule_stream
     cdef public array.array t_sig, s_cls, s_rank, members, mstart
     cdef public int n_classes
     cdef public list class_info
@@ -22,21 +24,6 @@ cdef class _Index:
         self.fleet_version = -1
         self.epoch = 0
         self.streams = []
-        self.rule_stream = []
-        streams_of_class = []
-        for per_ms, cap in state.rules.aging_classes:
-            growing = len(self.streams)
-            self.streams.append(_Stream(False, per_ms, cap))
-            capped = -1
-            if per_ms > 0:
-                capped = len(self.streams)
-                self.streams.append(_Stream(True, per_ms, cap))
-            streams_of_class.append((growing, capped))
-        classes = {c: i for i, c in enumerate(state.rules.aging_classes)}
-        for rule in state.rules.rules:
-            self.rule_stream.append(streams_of_class[classes[(rule.aging_per_ms, rule.aging_cap)]])
-        self.norule_stream = len(self.streams)
-        self.streams.append(_Stream(False, 0, 0))
         self.sigs = {}
         self.sig_list = []
         self.t_sig = _arr("i", len(state.t_id))
@@ -144,40 +131,55 @@ cdef class _Index:
                            task_pref or bool(rule.preferred), task_pref)
                 self._candidates(state, sig)
             sig.sid = len(self.sig_list)
+            self._give_streams(state, sig)
             self.sigs[key] = sig
             self.sig_list.append(sig)
         return sig.sid
+
+    def _give_streams(self, state, _Sig sig):
+        per_ms = cap = 0
+        if sig.rule >= 0:
+            rule = state.rules.rules[sig.rule]
+            per_ms, cap = rule.aging_per_ms, rule.aging_cap
+        sig.growing = _Stream(False, per_ms, cap, sig.sid, len(self.streams))
+        self.streams.append(sig.growing)
+        # Without a cap (NO_CAP is beyond any reachable bonus) a task never leaves
+        # the growing side, so the signature needs no capped stream.
+        if per_ms > 0 and cap < NO_CAP:
+            sig.capped = _Stream(True, per_ms, cap, sig.sid, len(self.streams))
+            self.streams.append(sig.capped)
 
     def add_tasks(self, state, slots):
         """Give new task slots a signature and merge them into their streams."""
         cdef Py_ssize_t n = len(state.t_id)
         if len(self.t_sig) < n:
             array.resize(self.t_sig, n)
-        pending = [[] for _ in self.streams]
+        pending = {}
         seen = set()
         t_id = state.t_id
+        cdef _Sig sig
         for slot in slots:
             if slot in seen or not state.t_live[slot]:
                 continue
             seen.add(slot)
-            self.t_sig.data.as_ints[slot] = self._sig_of(state, slot)
-            r = state.t_rule[slot]
+            sig = <_Sig>self.sig_list[self._sig_of(state, slot)]
+            self.t_sig.data.as_ints[slot] = sig.sid
             serial = state.t_serial[slot]
             enq = state.t_enq[slot]
             tid = t_id[slot]
-            if r < 0:
-                pending[self.norule_stream].append((0, enq, tid, slot, serial))
+            if sig.rule < 0:
+                pending.setdefault(sig.growing, []).append((0, enq, tid, slot, serial))
                 continue
             p = state.t_priority[slot]
-            growing, capped = self.rule_stream[r]
-            per_ms = (<_Stream>self.streams[growing]).per_ms
-            pending[growing].append((-(p * POINT - per_ms * enq), enq, tid, slot, serial))
-            if capped >= 0:
-                pending[capped].append((-p, enq, tid, slot, serial))
-        for stream, new in zip(self.streams, pending):
-            if new:
-                new.sort()
-                (<_Stream>stream).merge(new, t_id, state.t_live, state.t_serial)
+            per_ms = sig.growing.per_ms
+            pending.setdefault(sig.growing, []).append(
+                (-(p * POINT - per_ms * enq), enq, tid, slot, serial)
+            )
+            if sig.capped is not None:
+                pending.setdefault(sig.capped, []).append((-p, enq, tid, slot, serial))
+        for stream, new in pending.items():
+            new.sort()
+            (<_Stream>stream).merge(new, t_id, state.t_live, state.t_serial)
 
 
 cdef _Index _sync(state):

@@ -108,69 +108,139 @@ cdef void _take(_Fleet* f, int s, long long now):
     _sift_down(h, f.pos, f.skey, size[0], f.pos[s])
 
 
-cdef class _Merge:
-    """The k-way merge of the streams' heads, best effective priority first."""
+cdef class _Heads:
+    """A binary heap of streams keyed by their head task: best effective priority first.
 
-    cdef list streams
-    cdef Py_ssize_t k
-    cdef array.array cur, eff, enq, ok
+    Ties on (effective priority, enqueue time) compare task ids, as the reference does.
+    """
+
+    cdef list streams, t_id
     cdef long long now
     cdef signed char* t_live
     cdef long long* t_serial
-    cdef list t_id
+    cdef array.array a_cur, a_eff, a_enq, a_slot, a_heap
+    cdef long long* cur
+    cdef long long* eff
+    cdef long long* enq
+    cdef int* slot
+    cdef int* heap
+    cdef int size
 
     cdef void init(self, list streams, long long now, state):
         cdef array.array live = state.t_live, serial = state.t_serial
+        cdef Py_ssize_t n = len(streams), b
         self.streams = streams
-        self.k = len(streams)
+        self.t_id = state.t_id
         self.now = now
         self.t_live = live.data.as_schars
         self.t_serial = serial.data.as_longlongs
-        self.t_id = state.t_id
-        self.cur = _arr("q", self.k)
-        self.eff = _arr("q", self.k)
-        self.enq = _arr("q", self.k)
-        self.ok = _arr("b", self.k)
-        for b in range(self.k):
-            self.advance(b)
+        self.a_cur = _arr("q", n)
+        self.a_eff = _arr("q", n)
+        self.a_enq = _arr("q", n)
+        self.a_slot = _arr("i", n)
+        self.a_heap = _arr("i", n)
+        self.cur = self.a_cur.data.as_longlongs
+        self.eff = self.a_eff.data.as_longlongs
+        self.enq = self.a_enq.data.as_longlongs
+        self.slot = self.a_slot.data.as_ints
+        self.heap = self.a_heap.data.as_ints
+        self.size = 0
+        for b in range(n):
+            if self.load(b):
+                self.heap[self.size] = b
+                self.size += 1
+        for b in range(self.size // 2 - 1, -1, -1):
+            self.sift_down(b)
 
-    cdef void advance(self, Py_ssize_t b):
+    cdef bint load(self, int b):
+        """Move stream ``b`` to its next live task and cache its key; False when exhausted."""
         cdef _Stream st = <_Stream>self.streams[b]
-        cdef long long i = self.cur.data.as_longlongs[b]
+        cdef long long i = self.cur[b]
         while i < st.n and not st.live(i, self.now, self.t_live, self.t_serial):
             i += 1
-        self.cur.data.as_longlongs[b] = i
-        self.ok.data.as_schars[b] = i < st.n
-        if i < st.n:
-            self.eff.data.as_longlongs[b] = st.eff(i, self.now)
-            self.enq.data.as_longlongs[b] = st.enqs.data.as_longlongs[i]
+        self.cur[b] = i
+        if i >= st.n:
+            return False
+        self.eff[b] = st.eff(i, self.now)
+        self.enq[b] = st.enqs.data.as_longlongs[i]
+        self.slot[b] = st.slots.data.as_ints[i]
+        return True
 
-    cdef int pop(self):
-        """Slot of the next task in pass order, or -1 when every stream is exhausted."""
-        cdef Py_ssize_t b, best = -1
-        cdef long long* eff = self.eff.data.as_longlongs
-        cdef long long* enq = self.enq.data.as_longlongs
-        cdef long long* cur = self.cur.data.as_longlongs
-        cdef int slot
-        for b in range(self.k):
-            if not self.ok.data.as_schars[b]:
+    cdef inline bint better(self, int a, int b):
+        if self.eff[a] != self.eff[b]:
+            return self.eff[a] > self.eff[b]
+        if self.enq[a] != self.enq[b]:
+            return self.enq[a] < self.enq[b]
+        return self.t_id[self.slot[a]] < self.t_id[self.slot[b]]
+
+    cdef void sift_down(self, int i):
+        cdef int b = self.heap[i], c
+        while True:
+            c = 2 * i + 1
+            if c >= self.size:
+                break
+            if c + 1 < self.size and self.better(self.heap[c + 1], self.heap[c]):
+                c += 1
+            if not self.better(self.heap[c], b):
+                break
+            self.heap[i] = self.heap[c]
+            i = c
+        self.heap[i] = b
+
+    cdef void advance_top(self):
+        """The top stream's head was taken: move it on, or drop it when exhausted."""
+        cdef int b = self.heap[0]
+        self.cur[b] += 1
+        if not self.load(b):
+            self.drop_top()
+            return
+        self.sift_down(0)
+
+    cdef void drop_top(self):
+        self.size -= 1
+        if self.size > 0:
+            self.heap[0] = self.heap[self.size]
+            self.sift_down(0)
+
+
+cdef inline bint _finished(_Sig sig, long long epoch):
+    """Whether every remaining task of ``sig`` is decided without sessions in this pass."""
+    if sig.rule < 0:
+        return True
+    if not sig.has_pref:
+        return sig.all_dead == epoch
+    if sig.pref_dead != epoch:
+        return False
+    return sig.fallback != FALLBACK_ANY or sig.all_dead == epoch
+
+
+cdef long long _drain(_Heads heads, int b, _Sig sig, state, list late, long long wake):
+    """Decide the rest of stream ``b`` without sessions: holds, FAIL fallbacks, no rule.
+
+    Failures are collected with their order key; the caller sorts them into pass order.
+    """
+    if sig.rule >= 0 and not sig.has_pref:
+        return wake
+    cdef _Stream st = <_Stream>heads.streams[b]
+    cdef array.array enq_a = state.t_enq
+    cdef long long* t_enq = enq_a.data.as_longlongs
+    cdef list t_id = heads.t_id
+    cdef long long i, until
+    cdef int slot
+    for i in range(heads.cur[b], st.n):
+        if not st.live(i, heads.now, heads.t_live, heads.t_serial):
+            continue
+        slot = st.slots.data.as_ints[i]
+        if sig.rule >= 0:
+            until = t_enq[slot] + sig.hold_ms
+            if heads.now < until:
+                if wake < 0 or until < wake:
+                    wake = until
                 continue
-            if best < 0 or eff[b] > eff[best]:
-                best = b
-            elif eff[b] == eff[best]:
-                if enq[b] < enq[best] or (enq[b] == enq[best] and self._id_less(b, best)):
-                    best = b
-        if best < 0:
-            return -1
-        slot = (<_Stream>self.streams[best]).slots.data.as_ints[cur[best]]
-        cur[best] += 1
-        self.advance(best)
-        return slot
-
-    cdef bint _id_less(self, Py_ssize_t a, Py_ssize_t b):
-        cdef int sa = (<_Stream>self.streams[a]).slots.data.as_ints[self.cur.data.as_longlongs[a]]
-        cdef int sb = (<_Stream>self.streams[b]).slots.data.as_ints[self.cur.data.as_longlongs[b]]
-        return self.t_id[sa] < self.t_id[sb]
+            if sig.fallback != FALLBACK_FAIL:
+                continue
+        late.append((-st.eff(i, heads.now), t_enq[slot], t_id[slot]))
+    return wake
 
 
 def match(state, long long now_ms):
@@ -181,7 +251,7 @@ def match(state, long long now_ms):
     cdef _Index idx = _sync(state)
     cdef long long now = now_ms
     cdef Py_ssize_t n_s = len(state.s_id), s, c, k, i
-    cdef int f_s, slot, winner
+    cdef int f_s, slot, winner, b
     cdef _Fleet fleet
     cdef array.array a_free = _arr("i", n_s), a_skey = _arr("q", n_s), a_pos = _arr("i", n_s)
     cdef array.array a_heap = _arr("i", len(idx.members)), a_size = _arr("i", idx.n_classes)
@@ -220,22 +290,23 @@ def match(state, long long now_ms):
 
     idx.epoch += 1
     cdef long long epoch = idx.epoch
-    cdef _Merge merge = _Merge()
-    merge.init(idx.streams, now, state)
+    cdef _Heads heads = _Heads()
+    heads.init(idx.streams, now, state)
     out = Decisions()
-    cdef list task_ids = out.task_ids, session_ids = out.session_ids, failed = out.failed
+    cdef list task_ids = out.task_ids, session_ids = out.session_ids, late = []
     cdef list t_id = state.t_id, s_id = state.s_id, sig_list = idx.sig_list
-    cdef int* t_sig = idx.t_sig.data.as_ints
     cdef _Sig sig
-    cdef long long wake = -1, until
-    while fleet.total_free > 0:
-        slot = merge.pop()
-        if slot < 0:
-            break
-        sig = <_Sig>sig_list[t_sig[slot]]
-        if sig.rule < 0:
-            failed.append(t_id[slot])
+    cdef long long wake = -1, until, e
+    while fleet.total_free > 0 and heads.size > 0:
+        b = heads.heap[0]
+        sig = <_Sig>sig_list[(<_Stream>idx.streams[b]).sig_id]
+        if _finished(sig, epoch):
+            wake = _drain(heads, b, sig, state, late, wake)
+            heads.drop_top()
             continue
+        slot = heads.slot[b]
+        e = heads.eff[b]
+        heads.advance_top()
         winner = -1
         if sig.has_pref:
             if sig.pref_dead != epoch:
@@ -249,7 +320,7 @@ def match(state, long long now_ms):
                         wake = until
                     continue
                 if sig.fallback == FALLBACK_FAIL:
-                    failed.append(t_id[slot])
+                    late.append((-e, t_enq[slot], t_id[slot]))
                     continue
                 if sig.fallback == FALLBACK_WAIT:
                     continue
@@ -263,47 +334,12 @@ def match(state, long long now_ms):
         _take(&fleet, winner, now)
         task_ids.append(t_id[slot])
         session_ids.append(s_id[winner])
-    wake = _tail(idx, merge, state, now, failed, wake)
+    # No capacity left: what remains is decided stream by stream, without merging.
+    for i in range(heads.size):
+        b = heads.heap[i]
+        sig = <_Sig>sig_list[(<_Stream>idx.streams[b]).sig_id]
+        wake = _drain(heads, b, sig, state, late, wake)
+    late.sort()
+    out.failed = [t[2] for t in late]
     out.wake_at_ms = None if wake < 0 else wake
     return out
-
-
-cdef long long _tail(_Index idx, _Merge merge, state, long long now, list failed, long long wake):
-    """Decide the tasks the pass did not reach (no capacity is left for them).
-
-    Without capacity a task's outcome depends only on itself: held until its
-    hold ends, failed when its fallback is FAIL, waiting otherwise. So each
-    stream is scanned on its own and only the failures are put in pass order.
-    """
-    cdef Py_ssize_t b, i
-    cdef _Stream st
-    cdef _Sig sig
-    cdef int slot
-    cdef long long until, e
-    cdef int* t_sig = idx.t_sig.data.as_ints
-    cdef array.array enq_a = state.t_enq
-    cdef long long* t_enq = enq_a.data.as_longlongs
-    cdef list sig_list = idx.sig_list, t_id = state.t_id
-    late = []
-    for b in range(merge.k):
-        st = <_Stream>idx.streams[b]
-        for i in range(merge.cur.data.as_longlongs[b], st.n):
-            if not st.live(i, now, merge.t_live, merge.t_serial):
-                continue
-            slot = st.slots.data.as_ints[i]
-            sig = <_Sig>sig_list[t_sig[slot]]
-            if sig.rule >= 0 and not sig.has_pref:
-                continue
-            e = st.eff(i, now)
-            if sig.rule < 0:
-                late.append((-e, t_enq[slot], t_id[slot]))
-                continue
-            until = t_enq[slot] + sig.hold_ms
-            if now < until:
-                if wake < 0 or until < wake:
-                    wake = until
-            elif sig.fallback == FALLBACK_FAIL:
-                late.append((-e, t_enq[slot], t_id[slot]))
-    late.sort()
-    failed.extend([t[2] for t in late])
-    return wake
