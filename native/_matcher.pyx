@@ -29,6 +29,8 @@ assignment time); task and time bounds as in ``architect.routing.tables``.
 """
 
 from cpython cimport array
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
 import array as pyarray
 
 from architect.routing.decisions import Decisions
@@ -49,100 +51,24 @@ cdef inline array.array _arr(str code, Py_ssize_t n):
     return a
 
 
-cdef class _Stream:
-    """Task entries of one aging class and side (growing or capped), best first."""
+cdef struct Entry:
+    # One pending task in a stream: its order key, enqueue time and identity.
+    long long key       # K = p * POINT - per_ms * enq (growing side) or p (capped side)
+    long long enq
+    long long serial
+    int slot            # -1 once the task has left the queue
+    int _pad
 
-    cdef public int capped, sig_id, index
-    cdef public long long per_ms, cap, age_sat
-    cdef public array.array slots, serials, keys, enqs
-    cdef public Py_ssize_t n
 
-    def __init__(self, bint capped, long long per_ms, long long cap, int sig_id, int index):
-        self.capped = capped
-        self.sig_id = sig_id
-        self.index = index
-        self.per_ms = per_ms
-        self.cap = cap
-        self.age_sat = (cap + per_ms - 1) // per_ms if per_ms > 0 else 0
-        self.slots = _arr("i", 0)
-        self.serials = _arr("q", 0)
-        self.keys = _arr("q", 0)
-        self.enqs = _arr("q", 0)
-        self.n = 0
-
-    cdef bint live(self, Py_ssize_t i, long long now, signed char* t_live, long long* t_serial):
-        cdef int slot = self.slots.data.as_ints[i]
-        if not t_live[slot] or t_serial[slot] != self.serials.data.as_longlongs[i]:
-            return False
-        if self.per_ms == 0:
-            return True
-        cdef bint growing = self.enqs.data.as_longlongs[i] > now - self.age_sat
-        return growing != self.capped
-
-    cdef long long eff(self, Py_ssize_t i, long long now):
-        if self.capped:
-            return self.keys.data.as_longlongs[i] * POINT + self.cap
-        return self.keys.data.as_longlongs[i] + self.per_ms * now
-
-    def merge(self, list new, list t_id, signed char[:] t_live, long long[:] t_serial):
-        """Merge ``new`` (sorted (−key, enq, id, slot, serial) tuples) and drop dead entries."""
-        cdef Py_ssize_t i = 0, j = 0, m = len(new), k = 0, total = self.n + m
-        cdef array.array slots = _arr("i", total), serials = _arr("q", total)
-        cdef array.array keys = _arr("q", total), enqs = _arr("q", total)
-        cdef int* os = self.slots.data.as_ints
-        cdef long long* oser = self.serials.data.as_longlongs
-        cdef long long* okey = self.keys.data.as_longlongs
-        cdef long long* oenq = self.enqs.data.as_longlongs
-        cdef int slot
-        cdef bint take_old
-        cdef tuple e = None
-        cdef long long e_key = 0, e_enq = 0
-        if m:
-            e = new[0]
-            e_key = -<long long>e[0]
-            e_enq = e[1]
-        while i < self.n or j < m:
-            if i < self.n:
-                slot = os[i]
-                if not t_live[slot] or t_serial[slot] != oser[i]:
-                    i += 1
-                    continue
-            if i >= self.n:
-                take_old = False
-            elif j >= m:
-                take_old = True
-            elif okey[i] != e_key:
-                take_old = okey[i] > e_key
-            elif oenq[i] != e_enq:
-                take_old = oenq[i] < e_enq
-            else:
-                take_old = t_id[os[i]] < e[2]
-            if take_old:
-                slots.data.as_ints[k] = os[i]
-                serials.data.as_longlongs[k] = oser[i]
-                keys.data.as_longlongs[k] = okey[i]
-                enqs.data.as_longlongs[k] = oenq[i]
-                i += 1
-            else:
-                slots.data.as_ints[k] = e[3]
-                serials.data.as_longlongs[k] = e[4]
-                keys.data.as_longlongs[k] = e_key
-                enqs.data.as_longlongs[k] = e_enq
-                j += 1
-                if j < m:
-                    e = new[j]
-                    e_key = -<long long>e[0]
-                    e_enq = e[1]
-            k += 1
-        array.resize(slots, k)
-        array.resize(serials, k)
-        array.resize(keys, k)
-        array.resize(enqs, k)
-        self.slots, self.serials, self.keys, self.enqs, self.n = slots, serials, keys, enqs, k
+cdef struct Stream:
+    # Entries[start:end] of one signature and side, best first; plus what a pass needs
+    # to decide its tasks without touching the signature object.
+    long long start, end
+    long long per_ms, cap, age_sat, hold_ms
+    int sig, capped, rule, has_pref, fallback, _pad
 
 
 cdef class _Sig:
-    # growing/capped: its tasks, ordered; capped is None without aging or without a cap.
     """Tasks that see the same eligible sessions: same rule, labels, preferences, failure."""
 
     cdef public int sid, rule, fallback, has_pref, task_pref, excl_slot
@@ -150,7 +76,8 @@ cdef class _Sig:
     cdef public object key
     cdef public array.array classes, class_pref, pref_slots
     cdef public long long pref_dead, all_dead
-    cdef public _Stream growing, capped
+    # Indexes of its streams; capped is -1 without aging or without a cap.
+    cdef public int growing, capped
 
     def __init__(self, key, int rule, int fallback, long long hold_ms, bint has_pref, bint task_pref):
         self.key = key

@@ -12,23 +12,42 @@ from architect.routing.tables import NO_CAP
 
 cdef class _Index:
     cdef public long long rules_version, fleet_version, epoch
-    cdef public list streams, sig_list
+    cdef public list sig_list
     cdef public dict sigs
-    cdef public array.array t_sig, s_cls, s_rank, members, mstart
+    cdef public array.array s_cls, s_rank, members, mstart, t_pos_g, t_pos_c
     cdef public int n_classes
     cdef public list class_info
     cdef public dict label_classes
+    # All streams' entries in one buffer, stream by stream (see Stream.start/end).
+    cdef Entry* ent
+    cdef long long n_ent
+    cdef Stream* st
+    cdef int n_st, cap_st
+
+    def __cinit__(self):
+        self.ent = NULL
+        self.st = NULL
+        self.n_ent = self.n_st = self.cap_st = 0
+
+    def __dealloc__(self):
+        free(self.ent)
+        free(self.st)
 
     def __init__(self, state):
         self.rules_version = state.rules_version
         self.fleet_version = -1
         self.epoch = 0
-        self.streams = []
         self.sigs = {}
         self.sig_list = []
-        self.t_sig = _arr("i", len(state.t_id))
+        self.t_pos_g = _arr("q", 0)
+        self.t_pos_c = _arr("q", 0)
         self.rebuild_fleet(state)
         self.add_tasks(state, state.live_tasks())
+
+    @property
+    def stream_sizes(self):
+        """Entries per stream, live or not (for tests and diagnostics)."""
+        return [self.st[b].end - self.st[b].start for b in range(self.n_st)]
 
     def rebuild_fleet(self, state):
         """Regroup sessions into classes and recompute every signature's candidates."""
@@ -136,24 +155,67 @@ cdef class _Index:
             self.sig_list.append(sig)
         return sig.sid
 
-    def _give_streams(self, state, _Sig sig):
+    cdef int _new_stream(self, _Sig sig, bint capped, long long per_ms, long long cap,
+                         long long hold_ms) except -1:
+        cdef Stream* st
+        if self.n_st == self.cap_st:
+            self.cap_st = max(16, 2 * self.cap_st)
+            st = <Stream*>realloc(self.st, self.cap_st * sizeof(Stream))
+            if st == NULL:
+                raise MemoryError()
+            self.st = st
+        st = self.st + self.n_st
+        memset(st, 0, sizeof(Stream))
+        st.start = st.end = self.n_ent
+        st.per_ms = per_ms
+        st.cap = cap
+        st.age_sat = (cap + per_ms - 1) // per_ms if per_ms > 0 else 0
+        st.hold_ms = hold_ms
+        st.sig = sig.sid
+        st.capped = capped
+        st.rule = sig.rule
+        st.has_pref = sig.has_pref
+        st.fallback = sig.fallback
+        self.n_st += 1
+        return self.n_st - 1
+
+    cdef int _give_streams(self, state, _Sig sig) except -1:
         per_ms = cap = 0
         if sig.rule >= 0:
             rule = state.rules.rules[sig.rule]
             per_ms, cap = rule.aging_per_ms, rule.aging_cap
-        sig.growing = _Stream(False, per_ms, cap, sig.sid, len(self.streams))
-        self.streams.append(sig.growing)
+        sig.growing = self._new_stream(sig, False, per_ms, cap, sig.hold_ms)
+        sig.capped = -1
         # Without a cap (NO_CAP is beyond any reachable bonus) a task never leaves
         # the growing side, so the signature needs no capped stream.
         if per_ms > 0 and cap < NO_CAP:
-            sig.capped = _Stream(True, per_ms, cap, sig.sid, len(self.streams))
-            self.streams.append(sig.capped)
+            sig.capped = self._new_stream(sig, True, per_ms, cap, sig.hold_ms)
+        return 0
+
+    def remove_tasks(self, removed):
+        """Mark the entries of removed tasks dead, found through their recorded positions."""
+        cdef long long pos, n_pos = len(self.t_pos_g)
+        cdef long long* g = self.t_pos_g.data.as_longlongs
+        cdef long long* c = self.t_pos_c.data.as_longlongs
+        cdef int slot
+        cdef long long serial
+        for slot, serial in removed:
+            if slot >= n_pos:
+                continue
+            for pos in (g[slot], c[slot]):
+                if 0 <= pos < self.n_ent and self.ent[pos].slot == slot \
+                        and self.ent[pos].serial == serial:
+                    self.ent[pos].slot = -1
 
     def add_tasks(self, state, slots):
         """Give new task slots a signature and merge them into their streams."""
-        cdef Py_ssize_t n = len(state.t_id)
-        if len(self.t_sig) < n:
-            array.resize(self.t_sig, n)
+        cdef Py_ssize_t n = len(state.t_id), old = len(self.t_pos_g)
+        if old < n:
+            array.resize(self.t_pos_g, n)
+            array.resize(self.t_pos_c, n)
+            for i in range(old, n):
+                self.t_pos_g.data.as_longlongs[i] = -1
+                self.t_pos_c.data.as_longlongs[i] = -1
         pending = {}
         seen = set()
         t_id = state.t_id
@@ -163,7 +225,6 @@ cdef class _Index:
                 continue
             seen.add(slot)
             sig = <_Sig>self.sig_list[self._sig_of(state, slot)]
-            self.t_sig.data.as_ints[slot] = sig.sid
             serial = state.t_serial[slot]
             enq = state.t_enq[slot]
             tid = t_id[slot]
@@ -171,15 +232,79 @@ cdef class _Index:
                 pending.setdefault(sig.growing, []).append((0, enq, tid, slot, serial))
                 continue
             p = state.t_priority[slot]
-            per_ms = sig.growing.per_ms
+            per_ms = self.st[sig.growing].per_ms
             pending.setdefault(sig.growing, []).append(
                 (-(p * POINT - per_ms * enq), enq, tid, slot, serial)
             )
-            if sig.capped is not None:
+            if sig.capped >= 0:
                 pending.setdefault(sig.capped, []).append((-p, enq, tid, slot, serial))
-        for stream, new in pending.items():
+        for new in pending.values():
             new.sort()
-            (<_Stream>stream).merge(new, t_id, state.t_live, state.t_serial)
+        if pending:
+            self._merge(pending, t_id)
+
+    cdef void _merge(self, dict pending, list t_id) except *:
+        """Rebuild the entry buffer: each stream's live entries merged with its new ones."""
+        cdef long long total = self.n_ent + sum(len(v) for v in pending.values())
+        cdef Entry* out = <Entry*>malloc(max(total, 1) * sizeof(Entry))
+        if out == NULL:
+            raise MemoryError()
+        cdef long long k = 0, i, e0
+        cdef Py_ssize_t j, m
+        cdef int b
+        cdef Stream* st
+        cdef Entry* old = self.ent
+        cdef long long* pos
+        cdef list new
+        cdef tuple e = None
+        cdef long long e_key = 0, e_enq = 0
+        cdef bint take_old
+        for b in range(self.n_st):
+            st = self.st + b
+            pos = (self.t_pos_c if st.capped else self.t_pos_g).data.as_longlongs
+            new = pending.get(b)
+            m = 0 if new is None else len(new)
+            i = st.start
+            e0 = st.end
+            st.start = k
+            j = 0
+            if m:
+                e = new[0]
+                e_key = -<long long>e[0]
+                e_enq = e[1]
+            while i < e0 or j < m:
+                if i < e0 and old[i].slot < 0:
+                    i += 1
+                    continue
+                if i >= e0:
+                    take_old = False
+                elif j >= m:
+                    take_old = True
+                elif old[i].key != e_key:
+                    take_old = old[i].key > e_key
+                elif old[i].enq != e_enq:
+                    take_old = old[i].enq < e_enq
+                else:
+                    take_old = t_id[old[i].slot] < e[2]
+                if take_old:
+                    out[k] = old[i]
+                    i += 1
+                else:
+                    out[k].key = e_key
+                    out[k].enq = e_enq
+                    out[k].slot = e[3]
+                    out[k].serial = e[4]
+                    j += 1
+                    if j < m:
+                        e = new[j]
+                        e_key = -<long long>e[0]
+                        e_enq = e[1]
+                pos[out[k].slot] = k
+                k += 1
+            st.end = k
+        free(old)
+        self.ent = out
+        self.n_ent = k
 
 
 cdef _Index _sync(state):
@@ -187,11 +312,16 @@ cdef _Index _sync(state):
     cdef _Index idx = state.native_index
     if idx is None or idx.rules_version != state.rules_version:
         state.new_task_slots.clear()
+        state.removed_task_slots.clear()
         idx = _Index(state)
         state.native_index = idx
         return idx
     if idx.fleet_version != state.fleet_version:
         idx.rebuild_fleet(state)
+    if state.removed_task_slots:
+        removed = list(state.removed_task_slots)
+        state.removed_task_slots.clear()
+        idx.remove_tasks(removed)
     if state.new_task_slots:
         slots = list(state.new_task_slots)
         state.new_task_slots.clear()

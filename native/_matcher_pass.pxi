@@ -108,16 +108,30 @@ cdef void _take(_Fleet* f, int s, long long now):
     _sift_down(h, f.pos, f.skey, size[0], f.pos[s])
 
 
+cdef inline bint _valid(Entry* e, Stream* st, long long now):
+    """A live task on this stream's side of its cap threshold at ``now``."""
+    if e.slot < 0:
+        return False
+    if st.per_ms == 0:
+        return True
+    return (e.enq > now - st.age_sat) != st.capped
+
+
+cdef inline long long _eff(Entry* e, Stream* st, long long now):
+    if st.capped:
+        return e.key * POINT + st.cap
+    return e.key + st.per_ms * now
+
+
 cdef class _Heads:
     """A binary heap of streams keyed by their head task: best effective priority first.
 
     Ties on (effective priority, enqueue time) compare task ids, as the reference does.
     """
 
-    cdef list streams, t_id
+    cdef _Index idx
+    cdef list t_id
     cdef long long now
-    cdef signed char* t_live
-    cdef long long* t_serial
     cdef array.array a_cur, a_eff, a_enq, a_slot, a_heap
     cdef long long* cur
     cdef long long* eff
@@ -126,14 +140,11 @@ cdef class _Heads:
     cdef int* heap
     cdef int size
 
-    cdef void init(self, list streams, long long now, state):
-        cdef array.array live = state.t_live, serial = state.t_serial
-        cdef Py_ssize_t n = len(streams), b
-        self.streams = streams
-        self.t_id = state.t_id
+    cdef void init(self, _Index idx, long long now, list t_id):
+        cdef int n = idx.n_st, b
+        self.idx = idx
+        self.t_id = t_id
         self.now = now
-        self.t_live = live.data.as_schars
-        self.t_serial = serial.data.as_longlongs
         self.a_cur = _arr("q", n)
         self.a_eff = _arr("q", n)
         self.a_enq = _arr("q", n)
@@ -146,6 +157,7 @@ cdef class _Heads:
         self.heap = self.a_heap.data.as_ints
         self.size = 0
         for b in range(n):
+            self.cur[b] = idx.st[b].start
             if self.load(b):
                 self.heap[self.size] = b
                 self.size += 1
@@ -153,17 +165,18 @@ cdef class _Heads:
             self.sift_down(b)
 
     cdef bint load(self, int b):
-        """Move stream ``b`` to its next live task and cache its key; False when exhausted."""
-        cdef _Stream st = <_Stream>self.streams[b]
+        """Move stream ``b`` to its next valid task and cache its key; False when exhausted."""
+        cdef Stream* st = self.idx.st + b
+        cdef Entry* ent = self.idx.ent
         cdef long long i = self.cur[b]
-        while i < st.n and not st.live(i, self.now, self.t_live, self.t_serial):
+        while i < st.end and not _valid(ent + i, st, self.now):
             i += 1
         self.cur[b] = i
-        if i >= st.n:
+        if i >= st.end:
             return False
-        self.eff[b] = st.eff(i, self.now)
-        self.enq[b] = st.enqs.data.as_longlongs[i]
-        self.slot[b] = st.slots.data.as_ints[i]
+        self.eff[b] = _eff(ent + i, st, self.now)
+        self.enq[b] = ent[i].enq
+        self.slot[b] = ent[i].slot
         return True
 
     cdef inline bint better(self, int a, int b):
@@ -214,32 +227,28 @@ cdef inline bint _finished(_Sig sig, long long epoch):
     return sig.fallback != FALLBACK_ANY or sig.all_dead == epoch
 
 
-cdef long long _drain(_Heads heads, int b, _Sig sig, state, list late, long long wake):
+cdef long long _drain(_Heads heads, int b, list late, long long wake) except? -2:
     """Decide the rest of stream ``b`` without sessions: holds, FAIL fallbacks, no rule.
 
     Failures are collected with their order key; the caller sorts them into pass order.
     """
-    if sig.rule >= 0 and not sig.has_pref:
+    cdef Stream* st = heads.idx.st + b
+    if st.rule >= 0 and not st.has_pref:
         return wake
-    cdef _Stream st = <_Stream>heads.streams[b]
-    cdef array.array enq_a = state.t_enq
-    cdef long long* t_enq = enq_a.data.as_longlongs
-    cdef list t_id = heads.t_id
+    cdef Entry* ent = heads.idx.ent
     cdef long long i, until
-    cdef int slot
-    for i in range(heads.cur[b], st.n):
-        if not st.live(i, heads.now, heads.t_live, heads.t_serial):
+    for i in range(heads.cur[b], st.end):
+        if not _valid(ent + i, st, heads.now):
             continue
-        slot = st.slots.data.as_ints[i]
-        if sig.rule >= 0:
-            until = t_enq[slot] + sig.hold_ms
+        if st.rule >= 0:
+            until = ent[i].enq + st.hold_ms
             if heads.now < until:
                 if wake < 0 or until < wake:
                     wake = until
                 continue
-            if sig.fallback != FALLBACK_FAIL:
+            if st.fallback != FALLBACK_FAIL:
                 continue
-        late.append((-st.eff(i, heads.now), t_enq[slot], t_id[slot]))
+        late.append((-_eff(ent + i, st, heads.now), ent[i].enq, heads.t_id[ent[i].slot]))
     return wake
 
 
@@ -291,7 +300,7 @@ def match(state, long long now_ms):
     idx.epoch += 1
     cdef long long epoch = idx.epoch
     cdef _Heads heads = _Heads()
-    heads.init(idx.streams, now, state)
+    heads.init(idx, now, state.t_id)
     out = Decisions()
     cdef list task_ids = out.task_ids, session_ids = out.session_ids, late = []
     cdef list t_id = state.t_id, s_id = state.s_id, sig_list = idx.sig_list
@@ -299,9 +308,9 @@ def match(state, long long now_ms):
     cdef long long wake = -1, until, e
     while fleet.total_free > 0 and heads.size > 0:
         b = heads.heap[0]
-        sig = <_Sig>sig_list[(<_Stream>idx.streams[b]).sig_id]
+        sig = <_Sig>sig_list[idx.st[b].sig]
         if _finished(sig, epoch):
-            wake = _drain(heads, b, sig, state, late, wake)
+            wake = _drain(heads, b, late, wake)
             heads.drop_top()
             continue
         slot = heads.slot[b]
@@ -336,9 +345,7 @@ def match(state, long long now_ms):
         session_ids.append(s_id[winner])
     # No capacity left: what remains is decided stream by stream, without merging.
     for i in range(heads.size):
-        b = heads.heap[i]
-        sig = <_Sig>sig_list[(<_Stream>idx.streams[b]).sig_id]
-        wake = _drain(heads, b, sig, state, late, wake)
+        wake = _drain(heads, heads.heap[i], late, wake)
     late.sort()
     out.failed = [t[2] for t in late]
     out.wake_at_ms = None if wake < 0 else wake
