@@ -68,6 +68,19 @@ cdef struct Stream:
     int sig, capped, rule, has_pref, fallback, _pad
 
 
+cdef struct SigC:
+    # The hot fields of a _Sig, packed for the pass; candidates live in flat arrays.
+    long long pref_dead, all_dead, hold_ms
+    int rule, has_pref, task_pref, fallback, excl_slot
+    int cand_off, cand_len, pref_off, pref_len, _pad
+
+
+cdef struct ClassC:
+    # One session class during a pass: its heap is heap[start : start + size].
+    long long top_key
+    int start, size, top, _pad
+
+
 cdef class _Sig:
     """Tasks that see the same eligible sessions: same rule, labels, preferences, failure."""
 

@@ -23,15 +23,55 @@ cdef class _Index:
     cdef long long n_ent
     cdef Stream* st
     cdef int n_st, cap_st
+    # Packed signatures (rebuilt when signatures or the fleet change).
+    cdef SigC* sc
+    cdef int n_sc
+    cdef public bint sigs_dirty
+    cdef public array.array cand, cand_pref, prefs
 
     def __cinit__(self):
         self.ent = NULL
         self.st = NULL
-        self.n_ent = self.n_st = self.cap_st = 0
+        self.sc = NULL
+        self.n_ent = self.n_st = self.cap_st = self.n_sc = 0
 
     def __dealloc__(self):
         free(self.ent)
         free(self.st)
+        free(self.sc)
+
+    cdef int pack_sigs(self) except -1:
+        """Copy every signature's hot fields and candidates into flat C arrays."""
+        cdef Py_ssize_t n = len(self.sig_list), k
+        cdef SigC* sc = <SigC*>realloc(self.sc, max(n, 1) * sizeof(SigC))
+        cdef _Sig sig
+        if sc == NULL:
+            raise MemoryError()
+        self.sc = sc
+        self.n_sc = n
+        cand = pyarray.array("i")
+        cand_pref = pyarray.array("b")
+        prefs = pyarray.array("i")
+        for k in range(n):
+            sig = <_Sig>self.sig_list[k]
+            memset(sc + k, 0, sizeof(SigC))
+            sc[k].pref_dead = sc[k].all_dead = -1
+            sc[k].hold_ms = sig.hold_ms
+            sc[k].rule = sig.rule
+            sc[k].has_pref = sig.has_pref
+            sc[k].task_pref = sig.task_pref
+            sc[k].fallback = sig.fallback
+            sc[k].excl_slot = sig.excl_slot
+            sc[k].cand_off = len(cand)
+            sc[k].cand_len = len(sig.classes)
+            sc[k].pref_off = len(prefs)
+            sc[k].pref_len = len(sig.pref_slots)
+            cand.extend(sig.classes)
+            cand_pref.extend(sig.class_pref)
+            prefs.extend(sig.pref_slots)
+        self.cand, self.cand_pref, self.prefs = cand, cand_pref, prefs
+        self.sigs_dirty = False
+        return 0
 
     def __init__(self, state):
         self.rules_version = state.rules_version
@@ -91,6 +131,7 @@ cdef class _Index:
                 bit += 1
         for sig in self.sig_list:
             self._candidates(state, sig)
+        self.sigs_dirty = True
         self.fleet_version = state.fleet_version
 
     def _candidates(self, state, _Sig sig):
@@ -150,6 +191,7 @@ cdef class _Index:
                            task_pref or bool(rule.preferred), task_pref)
                 self._candidates(state, sig)
             sig.sid = len(self.sig_list)
+            self.sigs_dirty = True
             self._give_streams(state, sig)
             self.sigs[key] = sig
             self.sig_list.append(sig)
@@ -315,6 +357,7 @@ cdef _Index _sync(state):
         state.removed_task_slots.clear()
         idx = _Index(state)
         state.native_index = idx
+        idx.pack_sigs()
         return idx
     if idx.fleet_version != state.fleet_version:
         idx.rebuild_fleet(state)
@@ -326,6 +369,8 @@ cdef _Index _sync(state):
         slots = list(state.new_task_slots)
         state.new_task_slots.clear()
         idx.add_tasks(state, slots)
+    if idx.sigs_dirty:
+        idx.pack_sigs()
     return idx
 
 

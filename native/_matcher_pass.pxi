@@ -40,72 +40,89 @@ cdef struct _Fleet:
     int* pos
     int* cls
     long long* rank
-    # Per class: its heap lives at heap[start[c] : start[c] + size[c]].
+    # Per class, and the heaps they point into.
+    ClassC* classes
     int* heap
-    int* start
-    int* size
     long long total_free
+    # Packed signature candidates (see _Index.pack_sigs).
+    int* cand
+    signed char* cand_pref
+    int* prefs
 
 
-cdef inline int _top(_Fleet* f, int c, int excl):
-    """Best free session of class ``c`` other than ``excl``; -1 if none."""
-    cdef int size = f.size[c]
-    cdef int* h = f.heap + f.start[c]
-    if size == 0:
+cdef inline void _retop(_Fleet* f, ClassC* c):
+    if c.size:
+        c.top = f.heap[c.start]
+        c.top_key = f.skey[c.top]
+
+
+cdef inline int _top(_Fleet* f, int ci, int excl):
+    """Best free session of class ``ci`` other than ``excl``; -1 if none."""
+    cdef ClassC* c = f.classes + ci
+    cdef int* h
+    if c.size == 0:
         return -1
-    if h[0] != excl:
-        return h[0]
-    if size == 1:
+    if c.top != excl:
+        return c.top
+    if c.size == 1:
         return -1
-    if size > 2 and f.skey[h[2]] < f.skey[h[1]]:
+    h = f.heap + c.start
+    if c.size > 2 and f.skey[h[2]] < f.skey[h[1]]:
         return h[2]
     return h[1]
 
 
-cdef int _best(_Fleet* f, _Sig sig, bint preferred_only):
-    """Best eligible session for ``sig`` (only preferred ones if asked); -1 if none."""
-    cdef int best = -1, s, i
-    cdef int* classes
-    cdef signed char* class_pref
-    cdef int* pref_slots
-    if preferred_only and sig.task_pref:
-        pref_slots = sig.pref_slots.data.as_ints
-        for i in range(len(sig.pref_slots)):
-            s = pref_slots[i]
-            if f.free[s] > 0 and (best < 0 or f.skey[s] < f.skey[best]):
+cdef int _best(_Fleet* f, SigC* g, bint preferred_only):
+    """Best eligible session for signature ``g`` (only preferred ones if asked); -1 if none."""
+    cdef int best = -1, s, i, ci
+    cdef long long best_key = 0
+    cdef ClassC* c
+    if preferred_only and g.task_pref:
+        for i in range(g.pref_off, g.pref_off + g.pref_len):
+            s = f.prefs[i]
+            if f.free[s] > 0 and (best < 0 or f.skey[s] < best_key):
                 best = s
+                best_key = f.skey[s]
         return best
-    classes = sig.classes.data.as_ints
-    class_pref = sig.class_pref.data.as_schars
-    for i in range(len(sig.classes)):
-        if preferred_only and not class_pref[i]:
+    for i in range(g.cand_off, g.cand_off + g.cand_len):
+        if preferred_only and not f.cand_pref[i]:
             continue
-        s = _top(f, classes[i], sig.excl_slot)
-        if s >= 0 and (best < 0 or f.skey[s] < f.skey[best]):
+        ci = f.cand[i]
+        c = f.classes + ci
+        if c.size == 0:
+            continue
+        if c.top != g.excl_slot:
+            if best < 0 or c.top_key < best_key:
+                best = c.top
+                best_key = c.top_key
+            continue
+        s = _top(f, ci, g.excl_slot)
+        if s >= 0 and (best < 0 or f.skey[s] < best_key):
             best = s
+            best_key = f.skey[s]
     return best
 
 
 cdef void _take(_Fleet* f, int s, long long now):
     """Session ``s`` receives a task at ``now``: one slot less, and it goes to the back."""
-    cdef int c = f.cls[s]
-    cdef int* h = f.heap + f.start[c]
-    cdef int* size = f.size + c
+    cdef ClassC* c = f.classes + f.cls[s]
+    cdef int* h = f.heap + c.start
     cdef int i = f.pos[s], last
     f.free[s] -= 1
     f.total_free -= 1
     f.skey[s] = (now << RANK_BITS) | f.rank[s]
     if f.free[s] == 0:
-        size[0] -= 1
-        last = h[size[0]]
-        if i < size[0]:
+        c.size -= 1
+        last = h[c.size]
+        if i < c.size:
             h[i] = last
             f.pos[last] = i
             _sift_up(h, f.pos, f.skey, i)
-            _sift_down(h, f.pos, f.skey, size[0], f.pos[last])
-        return
-    _sift_up(h, f.pos, f.skey, i)
-    _sift_down(h, f.pos, f.skey, size[0], f.pos[s])
+            _sift_down(h, f.pos, f.skey, c.size, f.pos[last])
+    else:
+        _sift_up(h, f.pos, f.skey, i)
+        _sift_down(h, f.pos, f.skey, c.size, f.pos[s])
+    _retop(f, c)
 
 
 cdef inline bint _valid(Entry* e, Stream* st, long long now):
@@ -216,7 +233,7 @@ cdef class _Heads:
             self.sift_down(0)
 
 
-cdef inline bint _finished(_Sig sig, long long epoch):
+cdef inline bint _finished(SigC* sig, long long epoch):
     """Whether every remaining task of ``sig`` is decided without sessions in this pass."""
     if sig.rule < 0:
         return True
@@ -263,19 +280,24 @@ def match(state, long long now_ms):
     cdef int f_s, slot, winner, b
     cdef _Fleet fleet
     cdef array.array a_free = _arr("i", n_s), a_skey = _arr("q", n_s), a_pos = _arr("i", n_s)
-    cdef array.array a_heap = _arr("i", len(idx.members)), a_size = _arr("i", idx.n_classes)
+    cdef array.array a_heap = _arr("i", len(idx.members))
+    cdef array.array a_cls = _arr("q", 3 * idx.n_classes)  # ClassC is 3 x 8 bytes
     cdef array.array cap = state.s_capacity, act = state.s_active, acc = state.s_accepting
     cdef array.array lra = state.s_lra, enq_a = state.t_enq
     cdef long long* t_enq = enq_a.data.as_longlongs
     cdef int* members = idx.members.data.as_ints
+    cdef int* mstart = idx.mstart.data.as_ints
+    cdef ClassC* cc
     fleet.free = a_free.data.as_ints
     fleet.skey = a_skey.data.as_longlongs
     fleet.pos = a_pos.data.as_ints
     fleet.cls = idx.s_cls.data.as_ints
     fleet.rank = idx.s_rank.data.as_longlongs
     fleet.heap = a_heap.data.as_ints
-    fleet.start = idx.mstart.data.as_ints
-    fleet.size = a_size.data.as_ints
+    fleet.classes = <ClassC*>a_cls.data.as_longlongs
+    fleet.cand = idx.cand.data.as_ints
+    fleet.cand_pref = idx.cand_pref.data.as_schars
+    fleet.prefs = idx.prefs.data.as_ints
     fleet.total_free = 0
     for s in range(n_s):
         f_s = 0
@@ -287,15 +309,18 @@ def match(state, long long now_ms):
         fleet.total_free += f_s
         fleet.skey[s] = (lra.data.as_longlongs[s] << RANK_BITS) | fleet.rank[s]
     for c in range(idx.n_classes):
+        cc = fleet.classes + c
+        cc.start = mstart[c]
         k = 0
-        for i in range(fleet.start[c], fleet.start[c + 1]):
+        for i in range(mstart[c], mstart[c + 1]):
             s = members[i]
             if fleet.free[s] > 0:
-                fleet.heap[fleet.start[c] + k] = s
+                fleet.heap[cc.start + k] = s
                 k += 1
-        fleet.size[c] = k
+        cc.size = k
         for i in range(k // 2 - 1, -1, -1):
-            _sift_down(fleet.heap + fleet.start[c], fleet.pos, fleet.skey, k, i)
+            _sift_down(fleet.heap + cc.start, fleet.pos, fleet.skey, k, i)
+        _retop(&fleet, cc)
 
     idx.epoch += 1
     cdef long long epoch = idx.epoch
@@ -304,11 +329,11 @@ def match(state, long long now_ms):
     out = Decisions()
     cdef list task_ids = out.task_ids, session_ids = out.session_ids, late = []
     cdef list t_id = state.t_id, s_id = state.s_id, sig_list = idx.sig_list
-    cdef _Sig sig
+    cdef SigC* sig
     cdef long long wake = -1, until, e
     while fleet.total_free > 0 and heads.size > 0:
         b = heads.heap[0]
-        sig = <_Sig>sig_list[idx.st[b].sig]
+        sig = idx.sc + idx.st[b].sig
         if _finished(sig, epoch):
             wake = _drain(heads, b, late, wake)
             heads.drop_top()
