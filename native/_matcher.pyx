@@ -57,15 +57,14 @@ cdef struct Entry:
     long long enq
     long long serial
     int slot            # -1 once the task has left the queue
-    int _pad
+    int sig             # its signature (index into _Index.sig_list)
 
 
 cdef struct Stream:
-    # Entries[start:end] of one signature and side, best first; plus what a pass needs
-    # to decide its tasks without touching the signature object.
+    # Entries[start:end] of one aging class and side, best first.
     long long start, end
-    long long per_ms, cap, age_sat, hold_ms
-    int sig, capped, rule, has_pref, fallback, _pad
+    long long per_ms, cap, age_sat
+    int capped, _pad
 
 
 cdef struct SigC:
@@ -89,7 +88,7 @@ cdef class _Sig:
     cdef public object key
     cdef public array.array classes, class_pref, pref_slots
     cdef public long long pref_dead, all_dead
-    # Indexes of its streams; capped is -1 without aging or without a cap.
+    # Indexes of its aging class's streams; capped is -1 without aging or without a cap.
     cdef public int growing, capped
 
     def __init__(self, key, int rule, int fallback, long long hold_ms, bint has_pref, bint task_pref):

@@ -10,10 +10,16 @@
 from architect.routing.tables import NO_CAP
 
 
+#: Up to this many signatures each has its own streams, so a pass can drop a signature
+#: that found no session in one step; beyond it a heap over that many streams costs
+#: more than visiting every task, and tasks share one stream pair per aging class.
+cdef int PER_SIG_LIMIT = 512
+
+
 cdef class _Index:
     cdef public long long rules_version, fleet_version, epoch
     cdef public list sig_list
-    cdef public dict sigs
+    cdef public dict sigs, class_streams
     cdef public array.array s_cls, s_rank, members, mstart, t_pos_g, t_pos_c
     cdef public int n_classes
     cdef public list class_info
@@ -26,7 +32,7 @@ cdef class _Index:
     # Packed signatures (rebuilt when signatures or the fleet change).
     cdef SigC* sc
     cdef int n_sc
-    cdef public bint sigs_dirty
+    cdef public bint sigs_dirty, needs_tail, per_sig
     cdef public array.array cand, cand_pref, prefs
 
     def __cinit__(self):
@@ -52,8 +58,11 @@ cdef class _Index:
         cand = pyarray.array("i")
         cand_pref = pyarray.array("b")
         prefs = pyarray.array("i")
+        self.needs_tail = False
         for k in range(n):
             sig = <_Sig>self.sig_list[k]
+            # Only tasks without a rule or with preferences have outcomes beyond waiting.
+            self.needs_tail |= sig.rule < 0 or sig.has_pref
             memset(sc + k, 0, sizeof(SigC))
             sc[k].pref_dead = sc[k].all_dead = -1
             sc[k].hold_ms = sig.hold_ms
@@ -78,6 +87,8 @@ cdef class _Index:
         self.fleet_version = -1
         self.epoch = 0
         self.sigs = {}
+        self.class_streams = {}
+        self.per_sig = True
         self.sig_list = []
         self.t_pos_g = _arr("q", 0)
         self.t_pos_c = _arr("q", 0)
@@ -197,8 +208,7 @@ cdef class _Index:
             self.sig_list.append(sig)
         return sig.sid
 
-    cdef int _new_stream(self, _Sig sig, bint capped, long long per_ms, long long cap,
-                         long long hold_ms) except -1:
+    cdef int _new_stream(self, bint capped, long long per_ms, long long cap) except -1:
         cdef Stream* st
         if self.n_st == self.cap_st:
             self.cap_st = max(16, 2 * self.cap_st)
@@ -212,26 +222,29 @@ cdef class _Index:
         st.per_ms = per_ms
         st.cap = cap
         st.age_sat = (cap + per_ms - 1) // per_ms if per_ms > 0 else 0
-        st.hold_ms = hold_ms
-        st.sig = sig.sid
         st.capped = capped
-        st.rule = sig.rule
-        st.has_pref = sig.has_pref
-        st.fallback = sig.fallback
         self.n_st += 1
         return self.n_st - 1
 
     cdef int _give_streams(self, state, _Sig sig) except -1:
+        """Point ``sig`` at its streams: its own, or its aging class's (see PER_SIG_LIMIT)."""
         per_ms = cap = 0
         if sig.rule >= 0:
             rule = state.rules.rules[sig.rule]
             per_ms, cap = rule.aging_per_ms, rule.aging_cap
-        sig.growing = self._new_stream(sig, False, per_ms, cap, sig.hold_ms)
-        sig.capped = -1
-        # Without a cap (NO_CAP is beyond any reachable bonus) a task never leaves
-        # the growing side, so the signature needs no capped stream.
-        if per_ms > 0 and cap < NO_CAP:
-            sig.capped = self._new_stream(sig, True, per_ms, cap, sig.hold_ms)
+        if per_ms == 0:
+            cap = 0  # without aging the cap is irrelevant; tasks without a rule share it too
+        key = sig.sid if self.per_sig else (per_ms, cap)
+        got = self.class_streams.get(key)
+        if got is None:
+            growing = self._new_stream(False, per_ms, cap)
+            capped = -1
+            # Without a cap (NO_CAP is beyond any reachable bonus) a task never leaves
+            # the growing side, so the class needs no capped stream.
+            if per_ms > 0 and cap < NO_CAP:
+                capped = self._new_stream(True, per_ms, cap)
+            got = self.class_streams[key] = (growing, capped)
+        sig.growing, sig.capped = got
         return 0
 
     def remove_tasks(self, removed):
@@ -258,28 +271,42 @@ cdef class _Index:
             for i in range(old, n):
                 self.t_pos_g.data.as_longlongs[i] = -1
                 self.t_pos_c.data.as_longlongs[i] = -1
-        pending = {}
+        cdef int* t_sig
+        fresh = []
         seen = set()
-        t_id = state.t_id
-        cdef _Sig sig
         for slot in slots:
             if slot in seen or not state.t_live[slot]:
                 continue
             seen.add(slot)
-            sig = <_Sig>self.sig_list[self._sig_of(state, slot)]
+            fresh.append((slot, self._sig_of(state, slot)))
+        if self.per_sig and len(self.sig_list) > PER_SIG_LIMIT:
+            # Too many signatures for a heap of per-signature streams: regroup every
+            # task into one stream pair per aging class instead.
+            self.per_sig = False
+            self.class_streams = {}
+            self.n_st = 0
+            self.n_ent = 0
+            for sig in self.sig_list:
+                self._give_streams(state, sig)
+            fresh = [(slot, self._sig_of(state, slot)) for slot in state.live_tasks()]
+        pending = {}
+        t_id = state.t_id
+        cdef _Sig g
+        for slot, sid in fresh:
+            g = <_Sig>self.sig_list[sid]
             serial = state.t_serial[slot]
             enq = state.t_enq[slot]
             tid = t_id[slot]
-            if sig.rule < 0:
-                pending.setdefault(sig.growing, []).append((0, enq, tid, slot, serial))
+            if g.rule < 0:
+                pending.setdefault(g.growing, []).append((0, enq, tid, slot, serial, sid))
                 continue
             p = state.t_priority[slot]
-            per_ms = self.st[sig.growing].per_ms
-            pending.setdefault(sig.growing, []).append(
-                (-(p * POINT - per_ms * enq), enq, tid, slot, serial)
+            per_ms = self.st[g.growing].per_ms
+            pending.setdefault(g.growing, []).append(
+                (-(p * POINT - per_ms * enq), enq, tid, slot, serial, sid)
             )
-            if sig.capped >= 0:
-                pending.setdefault(sig.capped, []).append((-p, enq, tid, slot, serial))
+            if g.capped >= 0:
+                pending.setdefault(g.capped, []).append((-p, enq, tid, slot, serial, sid))
         for new in pending.values():
             new.sort()
         if pending:
@@ -336,6 +363,7 @@ cdef class _Index:
                     out[k].enq = e_enq
                     out[k].slot = e[3]
                     out[k].serial = e[4]
+                    out[k].sig = e[5]
                     j += 1
                     if j < m:
                         e = new[j]
@@ -372,6 +400,13 @@ cdef _Index _sync(state):
     if idx.sigs_dirty:
         idx.pack_sigs()
     return idx
+
+
+def set_per_sig_limit(int limit):
+    """Change PER_SIG_LIMIT (for tests: 0 forces per-aging-class streams); returns the old one."""
+    global PER_SIG_LIMIT
+    old, PER_SIG_LIMIT = PER_SIG_LIMIT, limit
+    return old
 
 
 def prepare(state):

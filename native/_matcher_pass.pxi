@@ -234,7 +234,7 @@ cdef class _Heads:
 
 
 cdef inline bint _finished(SigC* sig, long long epoch):
-    """Whether every remaining task of ``sig`` is decided without sessions in this pass."""
+    """Whether the signature's remaining tasks are decided without sessions in this pass."""
     if sig.rule < 0:
         return True
     if not sig.has_pref:
@@ -244,28 +244,22 @@ cdef inline bint _finished(SigC* sig, long long epoch):
     return sig.fallback != FALLBACK_ANY or sig.all_dead == epoch
 
 
-cdef long long _drain(_Heads heads, int b, list late, long long wake) except? -2:
-    """Decide the rest of stream ``b`` without sessions: holds, FAIL fallbacks, no rule.
+cdef inline long long _idle(SigC* sig, Entry* e, Stream* st, long long now, list late,
+                            list t_id, long long wake) except? -2:
+    """Decide a task without sessions: no rule fails, a hold waits, a FAIL fallback fails.
 
     Failures are collected with their order key; the caller sorts them into pass order.
     """
-    cdef Stream* st = heads.idx.st + b
-    if st.rule >= 0 and not st.has_pref:
-        return wake
-    cdef Entry* ent = heads.idx.ent
-    cdef long long i, until
-    for i in range(heads.cur[b], st.end):
-        if not _valid(ent + i, st, heads.now):
-            continue
-        if st.rule >= 0:
-            until = ent[i].enq + st.hold_ms
-            if heads.now < until:
-                if wake < 0 or until < wake:
-                    wake = until
-                continue
-            if st.fallback != FALLBACK_FAIL:
-                continue
-        late.append((-_eff(ent + i, st, heads.now), ent[i].enq, heads.t_id[ent[i].slot]))
+    cdef long long until
+    if sig.rule >= 0:
+        if not sig.has_pref:
+            return wake
+        until = e.enq + sig.hold_ms
+        if now < until:
+            return until if wake < 0 or until < wake else wake
+        if sig.fallback != FALLBACK_FAIL:
+            return wake
+    late.append((-_eff(e, st, now), e.enq, t_id[e.slot]))
     return wake
 
 
@@ -331,14 +325,27 @@ def match(state, long long now_ms):
     cdef list t_id = state.t_id, s_id = state.s_id, sig_list = idx.sig_list
     cdef SigC* sig
     cdef long long wake = -1, until, e
+    cdef Entry* ent = idx.ent
+    cdef Entry* entry
+    cdef Stream* stream
     while fleet.total_free > 0 and heads.size > 0:
         b = heads.heap[0]
-        sig = idx.sc + idx.st[b].sig
+        entry = ent + heads.cur[b]
+        stream = idx.st + b
+        sig = idx.sc + entry.sig
+        slot = entry.slot
         if _finished(sig, epoch):
-            wake = _drain(heads, b, late, wake)
+            if not idx.per_sig:
+                wake = _idle(sig, entry, stream, now, late, t_id, wake)
+                heads.advance_top()
+                continue
+            # The stream holds only this signature: decide its remainder and drop it.
+            if sig.rule < 0 or sig.has_pref:
+                for i in range(heads.cur[b], stream.end):
+                    if _valid(ent + i, stream, now):
+                        wake = _idle(sig, ent + i, stream, now, late, t_id, wake)
             heads.drop_top()
             continue
-        slot = heads.slot[b]
         e = heads.eff[b]
         heads.advance_top()
         winner = -1
@@ -368,9 +375,15 @@ def match(state, long long now_ms):
         _take(&fleet, winner, now)
         task_ids.append(t_id[slot])
         session_ids.append(s_id[winner])
-    # No capacity left: what remains is decided stream by stream, without merging.
-    for i in range(heads.size):
-        wake = _drain(heads, heads.heap[i], late, wake)
+    # No capacity left: each stream's remainder is decided task by task, without merging.
+    if idx.needs_tail:
+        for k in range(heads.size):
+            b = heads.heap[k]
+            stream = idx.st + b
+            for i in range(heads.cur[b], stream.end):
+                entry = ent + i
+                if _valid(entry, stream, now):
+                    wake = _idle(idx.sc + entry.sig, entry, stream, now, late, t_id, wake)
     late.sort()
     out.failed = [t[2] for t in late]
     out.wake_at_ms = None if wake < 0 else wake
