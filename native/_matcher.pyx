@@ -3,26 +3,30 @@
 
 What makes a pass cheap, beyond compiling:
 
-* **The queue stays ordered between passes.** Tasks are kept in sorted
-  streams, one or two per aging class (distinct aging rate and cap). While a
-  task's aging grows, its effective priority is ``K + rate * now`` with
-  ``K = p * 10**9 - rate * enqueued``, so ordering by ``K`` holds at every
-  ``now``; once aging reaches the cap it is ``p * 10**9 + cap``, ordered by
-  ``p``. Each class therefore keeps a "growing" stream (by ``K``) and a
-  "capped" stream (by ``p``); a pass merges the streams' heads, taking from
-  each only the tasks on its side of the class's cap threshold at ``now``.
-  New tasks are sorted in small batches and merged in; removed tasks are
-  skipped by serial number and compacted away at the next merge.
+* **The queue stays ordered between passes.** While a task's aging grows, its
+  effective priority is ``K + rate * now`` with ``K = p * 10**9 - rate * enqueued``,
+  so ordering by ``K`` holds at every ``now``; once aging reaches the cap it is
+  ``p * 10**9 + cap``, ordered by ``p``. So tasks live in sorted streams: a
+  "growing" one by ``K`` and, for capped aging, a "capped" one by ``p``; a pass
+  merges the stream heads (a small heap), taking from each stream only the tasks
+  on its side of the cap threshold at ``now``. Exact integers throughout, so the
+  order is the reference's to the last tie. New tasks are sorted per batch and
+  merged in; removed tasks are marked dead in place (through the state's removal
+  log) and compacted away at the next merge. All entries share one C buffer.
 * **Sessions are grouped into classes** of identical (labels, provider,
-  preferred-by, excluded-by) and tasks into **signatures** of identical
-  (rule, required labels, preferred names, failed session). A signature's
-  candidate classes are computed once per fleet change, so a task looks at a
-  few classes, never at sessions or label bits. Each class keeps its free
-  sessions in a binary heap on (last assigned, id rank).
-* **Dead signatures are skipped**: capacity only shrinks during a pass, so once
-  a signature finds no eligible session, later tasks with it wait at once.
+  preferred-by, excluded-by) and tasks into **signatures** of identical (rule,
+  required labels, preferred names, failed session). A signature's candidate
+  classes are computed when it first appears or the fleet changes, so a task
+  looks at a few classes, never at sessions or label bits. Each class keeps its
+  free sessions in a binary heap on (last assigned, id rank).
+* **Finished signatures are skipped**: capacity only shrinks during a pass, so
+  once a signature finds no session its later tasks are decided without
+  looking. With up to PER_SIG_LIMIT signatures each has its own streams and a
+  finished one is dropped whole; with more, streams are shared per aging class
+  (a heap over thousands of streams would cost more than visiting each task).
 * **The pass stops matching when no capacity is left**; the remaining tasks
-  are only scanned for holds and FAIL fallbacks, without merging.
+  are only scanned for holds and FAIL fallbacks, and only if some signature
+  can have such an outcome.
 
 Limits: at most 2**21 sessions (the id rank shares an int64 with the last
 assignment time); task and time bounds as in ``architect.routing.tables``.
