@@ -51,7 +51,7 @@ def _run(
     fn: Callable[[], object],
     rounds: int,
 ) -> object:
-    result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+    result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=min(rounds - 1, 1))
     if benchmark.stats is not None:
         figures.setdefault(key, {})[impl] = benchmark.stats.stats.median
     return result

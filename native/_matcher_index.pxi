@@ -16,6 +16,14 @@ from architect.routing.tables import NO_CAP
 cdef int PER_SIG_LIMIT = 512
 
 
+def _bits(mask):
+    """Positions of the set bits of a Python int, lowest first, in O(set bits)."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
 cdef class _Index:
     cdef public long long rules_version, fleet_version, epoch
     cdef public list sig_list
@@ -134,12 +142,8 @@ cdef class _Index:
         self.mstart.data.as_ints[len(groups)] = k
         self.label_classes = {}
         for c, (labels, _p, _pr, _ex) in enumerate(self.class_info):
-            bit = 0
-            while labels:
-                if labels & 1:
-                    self.label_classes.setdefault(bit, set()).add(c)
-                labels >>= 1
-                bit += 1
+            for bit in _bits(labels):
+                self.label_classes.setdefault(bit, set()).add(c)
         for sig in self.sig_list:
             self._candidates(state, sig)
         self.sigs_dirty = True
@@ -153,15 +157,11 @@ cdef class _Index:
         rule_bit = 1 << r
         _rule, req, pref, failed = sig.key
         found = None
-        bit = 0
-        while req:
-            if req & 1:
-                have = self.label_classes.get(bit, set())
-                found = set(have) if found is None else found & have
-                if not found:
-                    break
-            req >>= 1
-            bit += 1
+        for bit in _bits(req):
+            have = self.label_classes.get(bit, set())
+            found = set(have) if found is None else found & have
+            if not found:
+                break
         cands = range(self.n_classes) if found is None else sorted(found)
         allowed = state.rule_providers[r]
         chosen = [
