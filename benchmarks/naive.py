@@ -37,7 +37,9 @@ def naive_pass(
         spare = int(s["capacity"]) - int(s["active"])  # type: ignore[call-overload]
         if s["accepting"] and spare > 0:
             free[s["session_id"]] = spare
-            queue.append((s["last_assigned_ms"], s["session_id"], s))
+            queue.append(
+                (s["last_assigned_ms"], s["session_id"], {**s, "labels": set(s["labels"])})
+            )  # type: ignore[call-overload]
     queue.sort(key=lambda e: (e[0], e[1]))
     out: list[tuple[str, str]] = []
     for task_id, task in order:
@@ -47,7 +49,7 @@ def naive_pass(
         first = first_pref = None
         for entry in queue:
             s = entry[2]
-            if not need <= set(s["labels"]):  # type: ignore[call-overload]
+            if not need <= s["labels"]:  # type: ignore[operator]
                 continue
             if rule.allowed_providers is not None and s["provider"] not in rule.allowed_providers:
                 continue

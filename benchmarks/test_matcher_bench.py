@@ -51,7 +51,7 @@ def _run(
     fn: Callable[[], object],
     rounds: int,
 ) -> object:
-    result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+    result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=min(rounds - 1, 1))
     if benchmark.stats is not None:
         figures.setdefault(key, {})[impl] = benchmark.stats.stats.median
     return result
@@ -75,6 +75,8 @@ def test_pass_10k_tasks_1k_sessions(
 def test_pass_100k_tasks_10k_sessions(
     benchmark: Any, figures: Any, kind: str, impl: str, rounds: int
 ) -> None:
+    if impl == "naive" and benchmark.disabled:
+        pytest.skip("the naive 100k pass takes tens of seconds; it runs only when timing")
     _bench(benchmark, figures, kind, LARGE, impl, rounds)
 
 

@@ -3,32 +3,38 @@
 
 What makes a pass cheap, beyond compiling:
 
-* **The queue stays ordered between passes.** Tasks are kept in sorted
-  streams, one or two per aging class (distinct aging rate and cap). While a
-  task's aging grows, its effective priority is ``K + rate * now`` with
-  ``K = p * 10**9 - rate * enqueued``, so ordering by ``K`` holds at every
-  ``now``; once aging reaches the cap it is ``p * 10**9 + cap``, ordered by
-  ``p``. Each class therefore keeps a "growing" stream (by ``K``) and a
-  "capped" stream (by ``p``); a pass merges the streams' heads, taking from
-  each only the tasks on its side of the class's cap threshold at ``now``.
-  New tasks are sorted in small batches and merged in; removed tasks are
-  skipped by serial number and compacted away at the next merge.
+* **The queue stays ordered between passes.** While a task's aging grows, its
+  effective priority is ``K + rate * now`` with ``K = p * 10**9 - rate * enqueued``,
+  so ordering by ``K`` holds at every ``now``; once aging reaches the cap it is
+  ``p * 10**9 + cap``, ordered by ``p``. So tasks live in sorted streams: a
+  "growing" one by ``K`` and, for capped aging, a "capped" one by ``p``; a pass
+  merges the stream heads (a small heap), taking from each stream only the tasks
+  on its side of the cap threshold at ``now``. Exact integers throughout, so the
+  order is the reference's to the last tie. New tasks are sorted per batch and
+  merged in; removed tasks are marked dead in place (through the state's removal
+  log) and compacted away at the next merge. All entries share one C buffer.
 * **Sessions are grouped into classes** of identical (labels, provider,
-  preferred-by, excluded-by) and tasks into **signatures** of identical
-  (rule, required labels, preferred names, failed session). A signature's
-  candidate classes are computed once per fleet change, so a task looks at a
-  few classes, never at sessions or label bits. Each class keeps its free
-  sessions in a binary heap on (last assigned, id rank).
-* **Dead signatures are skipped**: capacity only shrinks during a pass, so once
-  a signature finds no eligible session, later tasks with it wait at once.
+  preferred-by, excluded-by) and tasks into **signatures** of identical (rule,
+  required labels, preferred names, failed session). A signature's candidate
+  classes are computed when it first appears or the fleet changes, so a task
+  looks at a few classes, never at sessions or label bits. Each class keeps its
+  free sessions in a binary heap on (last assigned, id rank).
+* **Finished signatures are skipped**: capacity only shrinks during a pass, so
+  once a signature finds no session its later tasks are decided without
+  looking. With up to PER_SIG_LIMIT signatures each has its own streams and a
+  finished one is dropped whole; with more, streams are shared per aging class
+  (a heap over thousands of streams would cost more than visiting each task).
 * **The pass stops matching when no capacity is left**; the remaining tasks
-  are only scanned for holds and FAIL fallbacks, without merging.
+  are only scanned for holds and FAIL fallbacks, and only if some signature
+  can have such an outcome.
 
 Limits: at most 2**21 sessions (the id rank shares an int64 with the last
 assignment time); task and time bounds as in ``architect.routing.tables``.
 """
 
 from cpython cimport array
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
 import array as pyarray
 
 from architect.routing.decisions import Decisions
@@ -49,94 +55,33 @@ cdef inline array.array _arr(str code, Py_ssize_t n):
     return a
 
 
-cdef class _Stream:
-    """Task entries of one aging class and side (growing or capped), best first."""
+cdef struct Entry:
+    # One pending task in a stream: its order key, enqueue time and identity.
+    long long key       # K = p * POINT - per_ms * enq (growing side) or p (capped side)
+    long long enq
+    long long serial
+    int slot            # -1 once the task has left the queue
+    int sig             # its signature (index into _Index.sig_list)
 
-    cdef public int capped
-    cdef public long long per_ms, cap, age_sat
-    cdef public array.array slots, serials, keys, enqs
-    cdef public Py_ssize_t n
 
-    def __init__(self, bint capped, long long per_ms, long long cap):
-        self.capped = capped
-        self.per_ms = per_ms
-        self.cap = cap
-        self.age_sat = (cap + per_ms - 1) // per_ms if per_ms > 0 else 0
-        self.slots = _arr("i", 0)
-        self.serials = _arr("q", 0)
-        self.keys = _arr("q", 0)
-        self.enqs = _arr("q", 0)
-        self.n = 0
+cdef struct Stream:
+    # Entries[start:end] of one aging class and side, best first.
+    long long start, end
+    long long per_ms, cap, age_sat
+    int capped, _pad
 
-    cdef bint live(self, Py_ssize_t i, long long now, signed char* t_live, long long* t_serial):
-        cdef int slot = self.slots.data.as_ints[i]
-        if not t_live[slot] or t_serial[slot] != self.serials.data.as_longlongs[i]:
-            return False
-        if self.per_ms == 0:
-            return True
-        cdef bint growing = self.enqs.data.as_longlongs[i] > now - self.age_sat
-        return growing != self.capped
 
-    cdef long long eff(self, Py_ssize_t i, long long now):
-        if self.capped:
-            return self.keys.data.as_longlongs[i] * POINT + self.cap
-        return self.keys.data.as_longlongs[i] + self.per_ms * now
+cdef struct SigC:
+    # The hot fields of a _Sig, packed for the pass; candidates live in flat arrays.
+    long long pref_dead, all_dead, hold_ms
+    int rule, has_pref, task_pref, fallback, excl_slot
+    int cand_off, cand_len, pref_off, pref_len, _pad
 
-    def merge(self, list new, list t_id, signed char[:] t_live, long long[:] t_serial):
-        """Merge ``new`` (sorted (−key, enq, id, slot, serial) tuples) and drop dead entries."""
-        cdef Py_ssize_t i = 0, j = 0, m = len(new), k = 0, total = self.n + m
-        cdef array.array slots = _arr("i", total), serials = _arr("q", total)
-        cdef array.array keys = _arr("q", total), enqs = _arr("q", total)
-        cdef int* os = self.slots.data.as_ints
-        cdef long long* oser = self.serials.data.as_longlongs
-        cdef long long* okey = self.keys.data.as_longlongs
-        cdef long long* oenq = self.enqs.data.as_longlongs
-        cdef int slot
-        cdef bint take_old
-        cdef tuple e = None
-        cdef long long e_key = 0, e_enq = 0
-        if m:
-            e = new[0]
-            e_key = -<long long>e[0]
-            e_enq = e[1]
-        while i < self.n or j < m:
-            if i < self.n:
-                slot = os[i]
-                if not t_live[slot] or t_serial[slot] != oser[i]:
-                    i += 1
-                    continue
-            if i >= self.n:
-                take_old = False
-            elif j >= m:
-                take_old = True
-            elif okey[i] != e_key:
-                take_old = okey[i] > e_key
-            elif oenq[i] != e_enq:
-                take_old = oenq[i] < e_enq
-            else:
-                take_old = t_id[os[i]] < e[2]
-            if take_old:
-                slots.data.as_ints[k] = os[i]
-                serials.data.as_longlongs[k] = oser[i]
-                keys.data.as_longlongs[k] = okey[i]
-                enqs.data.as_longlongs[k] = oenq[i]
-                i += 1
-            else:
-                slots.data.as_ints[k] = e[3]
-                serials.data.as_longlongs[k] = e[4]
-                keys.data.as_longlongs[k] = e_key
-                enqs.data.as_longlongs[k] = e_enq
-                j += 1
-                if j < m:
-                    e = new[j]
-                    e_key = -<long long>e[0]
-                    e_enq = e[1]
-            k += 1
-        array.resize(slots, k)
-        array.resize(serials, k)
-        array.resize(keys, k)
-        array.resize(enqs, k)
-        self.slots, self.serials, self.keys, self.enqs, self.n = slots, serials, keys, enqs, k
+
+cdef struct ClassC:
+    # One session class during a pass: its heap is heap[start : start + size].
+    long long top_key
+    int start, size, top, _pad
 
 
 cdef class _Sig:
@@ -147,6 +92,8 @@ cdef class _Sig:
     cdef public object key
     cdef public array.array classes, class_pref, pref_slots
     cdef public long long pref_dead, all_dead
+    # Indexes of its aging class's streams; capped is -1 without aging or without a cap.
+    cdef public int growing, capped
 
     def __init__(self, key, int rule, int fallback, long long hold_ms, bint has_pref, bint task_pref):
         self.key = key

@@ -40,137 +40,227 @@ cdef struct _Fleet:
     int* pos
     int* cls
     long long* rank
-    # Per class: its heap lives at heap[start[c] : start[c] + size[c]].
+    # Per class, and the heaps they point into.
+    ClassC* classes
     int* heap
-    int* start
-    int* size
     long long total_free
+    # Packed signature candidates (see _Index.pack_sigs).
+    int* cand
+    signed char* cand_pref
+    int* prefs
 
 
-cdef inline int _top(_Fleet* f, int c, int excl):
-    """Best free session of class ``c`` other than ``excl``; -1 if none."""
-    cdef int size = f.size[c]
-    cdef int* h = f.heap + f.start[c]
-    if size == 0:
+cdef inline void _retop(_Fleet* f, ClassC* c):
+    if c.size:
+        c.top = f.heap[c.start]
+        c.top_key = f.skey[c.top]
+
+
+cdef inline int _top(_Fleet* f, int ci, int excl):
+    """Best free session of class ``ci`` other than ``excl``; -1 if none."""
+    cdef ClassC* c = f.classes + ci
+    cdef int* h
+    if c.size == 0:
         return -1
-    if h[0] != excl:
-        return h[0]
-    if size == 1:
+    if c.top != excl:
+        return c.top
+    if c.size == 1:
         return -1
-    if size > 2 and f.skey[h[2]] < f.skey[h[1]]:
+    h = f.heap + c.start
+    if c.size > 2 and f.skey[h[2]] < f.skey[h[1]]:
         return h[2]
     return h[1]
 
 
-cdef int _best(_Fleet* f, _Sig sig, bint preferred_only):
-    """Best eligible session for ``sig`` (only preferred ones if asked); -1 if none."""
-    cdef int best = -1, s, i
-    cdef int* classes
-    cdef signed char* class_pref
-    cdef int* pref_slots
-    if preferred_only and sig.task_pref:
-        pref_slots = sig.pref_slots.data.as_ints
-        for i in range(len(sig.pref_slots)):
-            s = pref_slots[i]
-            if f.free[s] > 0 and (best < 0 or f.skey[s] < f.skey[best]):
+cdef int _best(_Fleet* f, SigC* g, bint preferred_only):
+    """Best eligible session for signature ``g`` (only preferred ones if asked); -1 if none."""
+    cdef int best = -1, s, i, ci
+    cdef long long best_key = 0
+    cdef ClassC* c
+    if preferred_only and g.task_pref:
+        for i in range(g.pref_off, g.pref_off + g.pref_len):
+            s = f.prefs[i]
+            if f.free[s] > 0 and (best < 0 or f.skey[s] < best_key):
                 best = s
+                best_key = f.skey[s]
         return best
-    classes = sig.classes.data.as_ints
-    class_pref = sig.class_pref.data.as_schars
-    for i in range(len(sig.classes)):
-        if preferred_only and not class_pref[i]:
+    for i in range(g.cand_off, g.cand_off + g.cand_len):
+        if preferred_only and not f.cand_pref[i]:
             continue
-        s = _top(f, classes[i], sig.excl_slot)
-        if s >= 0 and (best < 0 or f.skey[s] < f.skey[best]):
+        ci = f.cand[i]
+        c = f.classes + ci
+        if c.size == 0:
+            continue
+        if c.top != g.excl_slot:
+            if best < 0 or c.top_key < best_key:
+                best = c.top
+                best_key = c.top_key
+            continue
+        s = _top(f, ci, g.excl_slot)
+        if s >= 0 and (best < 0 or f.skey[s] < best_key):
             best = s
+            best_key = f.skey[s]
     return best
 
 
 cdef void _take(_Fleet* f, int s, long long now):
     """Session ``s`` receives a task at ``now``: one slot less, and it goes to the back."""
-    cdef int c = f.cls[s]
-    cdef int* h = f.heap + f.start[c]
-    cdef int* size = f.size + c
+    cdef ClassC* c = f.classes + f.cls[s]
+    cdef int* h = f.heap + c.start
     cdef int i = f.pos[s], last
     f.free[s] -= 1
     f.total_free -= 1
     f.skey[s] = (now << RANK_BITS) | f.rank[s]
     if f.free[s] == 0:
-        size[0] -= 1
-        last = h[size[0]]
-        if i < size[0]:
+        c.size -= 1
+        last = h[c.size]
+        if i < c.size:
             h[i] = last
             f.pos[last] = i
             _sift_up(h, f.pos, f.skey, i)
-            _sift_down(h, f.pos, f.skey, size[0], f.pos[last])
-        return
-    _sift_up(h, f.pos, f.skey, i)
-    _sift_down(h, f.pos, f.skey, size[0], f.pos[s])
+            _sift_down(h, f.pos, f.skey, c.size, f.pos[last])
+    else:
+        _sift_up(h, f.pos, f.skey, i)
+        _sift_down(h, f.pos, f.skey, c.size, f.pos[s])
+    _retop(f, c)
 
 
-cdef class _Merge:
-    """The k-way merge of the streams' heads, best effective priority first."""
+cdef inline bint _valid(Entry* e, Stream* st, long long now):
+    """A live task on this stream's side of its cap threshold at ``now``."""
+    if e.slot < 0:
+        return False
+    if st.per_ms == 0:
+        return True
+    return (e.enq > now - st.age_sat) != st.capped
 
-    cdef list streams
-    cdef Py_ssize_t k
-    cdef array.array cur, eff, enq, ok
-    cdef long long now
-    cdef signed char* t_live
-    cdef long long* t_serial
+
+cdef inline long long _eff(Entry* e, Stream* st, long long now):
+    if st.capped:
+        return e.key * POINT + st.cap
+    return e.key + st.per_ms * now
+
+
+cdef class _Heads:
+    """A binary heap of streams keyed by their head task: best effective priority first.
+
+    Ties on (effective priority, enqueue time) compare task ids, as the reference does.
+    """
+
+    cdef _Index idx
     cdef list t_id
+    cdef long long now
+    cdef array.array a_cur, a_eff, a_enq, a_slot, a_heap
+    cdef long long* cur
+    cdef long long* eff
+    cdef long long* enq
+    cdef int* slot
+    cdef int* heap
+    cdef int size
 
-    cdef void init(self, list streams, long long now, state):
-        cdef array.array live = state.t_live, serial = state.t_serial
-        self.streams = streams
-        self.k = len(streams)
+    cdef void init(self, _Index idx, long long now, list t_id):
+        cdef int n = idx.n_st, b
+        self.idx = idx
+        self.t_id = t_id
         self.now = now
-        self.t_live = live.data.as_schars
-        self.t_serial = serial.data.as_longlongs
-        self.t_id = state.t_id
-        self.cur = _arr("q", self.k)
-        self.eff = _arr("q", self.k)
-        self.enq = _arr("q", self.k)
-        self.ok = _arr("b", self.k)
-        for b in range(self.k):
-            self.advance(b)
+        self.a_cur = _arr("q", n)
+        self.a_eff = _arr("q", n)
+        self.a_enq = _arr("q", n)
+        self.a_slot = _arr("i", n)
+        self.a_heap = _arr("i", n)
+        self.cur = self.a_cur.data.as_longlongs
+        self.eff = self.a_eff.data.as_longlongs
+        self.enq = self.a_enq.data.as_longlongs
+        self.slot = self.a_slot.data.as_ints
+        self.heap = self.a_heap.data.as_ints
+        self.size = 0
+        for b in range(n):
+            self.cur[b] = idx.st[b].start
+            if self.load(b):
+                self.heap[self.size] = b
+                self.size += 1
+        for b in range(self.size // 2 - 1, -1, -1):
+            self.sift_down(b)
 
-    cdef void advance(self, Py_ssize_t b):
-        cdef _Stream st = <_Stream>self.streams[b]
-        cdef long long i = self.cur.data.as_longlongs[b]
-        while i < st.n and not st.live(i, self.now, self.t_live, self.t_serial):
+    cdef bint load(self, int b):
+        """Move stream ``b`` to its next valid task and cache its key; False when exhausted."""
+        cdef Stream* st = self.idx.st + b
+        cdef Entry* ent = self.idx.ent
+        cdef long long i = self.cur[b]
+        while i < st.end and not _valid(ent + i, st, self.now):
             i += 1
-        self.cur.data.as_longlongs[b] = i
-        self.ok.data.as_schars[b] = i < st.n
-        if i < st.n:
-            self.eff.data.as_longlongs[b] = st.eff(i, self.now)
-            self.enq.data.as_longlongs[b] = st.enqs.data.as_longlongs[i]
+        self.cur[b] = i
+        if i >= st.end:
+            return False
+        self.eff[b] = _eff(ent + i, st, self.now)
+        self.enq[b] = ent[i].enq
+        self.slot[b] = ent[i].slot
+        return True
 
-    cdef int pop(self):
-        """Slot of the next task in pass order, or -1 when every stream is exhausted."""
-        cdef Py_ssize_t b, best = -1
-        cdef long long* eff = self.eff.data.as_longlongs
-        cdef long long* enq = self.enq.data.as_longlongs
-        cdef long long* cur = self.cur.data.as_longlongs
-        cdef int slot
-        for b in range(self.k):
-            if not self.ok.data.as_schars[b]:
-                continue
-            if best < 0 or eff[b] > eff[best]:
-                best = b
-            elif eff[b] == eff[best]:
-                if enq[b] < enq[best] or (enq[b] == enq[best] and self._id_less(b, best)):
-                    best = b
-        if best < 0:
-            return -1
-        slot = (<_Stream>self.streams[best]).slots.data.as_ints[cur[best]]
-        cur[best] += 1
-        self.advance(best)
-        return slot
+    cdef inline bint better(self, int a, int b):
+        if self.eff[a] != self.eff[b]:
+            return self.eff[a] > self.eff[b]
+        if self.enq[a] != self.enq[b]:
+            return self.enq[a] < self.enq[b]
+        return self.t_id[self.slot[a]] < self.t_id[self.slot[b]]
 
-    cdef bint _id_less(self, Py_ssize_t a, Py_ssize_t b):
-        cdef int sa = (<_Stream>self.streams[a]).slots.data.as_ints[self.cur.data.as_longlongs[a]]
-        cdef int sb = (<_Stream>self.streams[b]).slots.data.as_ints[self.cur.data.as_longlongs[b]]
-        return self.t_id[sa] < self.t_id[sb]
+    cdef void sift_down(self, int i):
+        cdef int b = self.heap[i], c
+        while True:
+            c = 2 * i + 1
+            if c >= self.size:
+                break
+            if c + 1 < self.size and self.better(self.heap[c + 1], self.heap[c]):
+                c += 1
+            if not self.better(self.heap[c], b):
+                break
+            self.heap[i] = self.heap[c]
+            i = c
+        self.heap[i] = b
+
+    cdef void advance_top(self):
+        """The top stream's head was taken: move it on, or drop it when exhausted."""
+        cdef int b = self.heap[0]
+        self.cur[b] += 1
+        if not self.load(b):
+            self.drop_top()
+            return
+        self.sift_down(0)
+
+    cdef void drop_top(self):
+        self.size -= 1
+        if self.size > 0:
+            self.heap[0] = self.heap[self.size]
+            self.sift_down(0)
+
+
+cdef inline bint _finished(SigC* sig, long long epoch):
+    """Whether the signature's remaining tasks are decided without sessions in this pass."""
+    if sig.rule < 0:
+        return True
+    if not sig.has_pref:
+        return sig.all_dead == epoch
+    if sig.pref_dead != epoch:
+        return False
+    return sig.fallback != FALLBACK_ANY or sig.all_dead == epoch
+
+
+cdef inline long long _idle(SigC* sig, Entry* e, Stream* st, long long now, list late,
+                            list t_id, long long wake) except? -2:
+    """Decide a task without sessions: no rule fails, a hold waits, a FAIL fallback fails.
+
+    Failures are collected with their order key; the caller sorts them into pass order.
+    """
+    cdef long long until
+    if sig.rule >= 0:
+        if not sig.has_pref:
+            return wake
+        until = e.enq + sig.hold_ms
+        if now < until:
+            return until if wake < 0 or until < wake else wake
+        if sig.fallback != FALLBACK_FAIL:
+            return wake
+    late.append((-_eff(e, st, now), e.enq, t_id[e.slot]))
+    return wake
 
 
 def match(state, long long now_ms):
@@ -181,22 +271,27 @@ def match(state, long long now_ms):
     cdef _Index idx = _sync(state)
     cdef long long now = now_ms
     cdef Py_ssize_t n_s = len(state.s_id), s, c, k, i
-    cdef int f_s, slot, winner
+    cdef int f_s, slot, winner, b
     cdef _Fleet fleet
     cdef array.array a_free = _arr("i", n_s), a_skey = _arr("q", n_s), a_pos = _arr("i", n_s)
-    cdef array.array a_heap = _arr("i", len(idx.members)), a_size = _arr("i", idx.n_classes)
+    cdef array.array a_heap = _arr("i", len(idx.members))
+    cdef array.array a_cls = _arr("q", 3 * idx.n_classes)  # ClassC is 3 x 8 bytes
     cdef array.array cap = state.s_capacity, act = state.s_active, acc = state.s_accepting
     cdef array.array lra = state.s_lra, enq_a = state.t_enq
     cdef long long* t_enq = enq_a.data.as_longlongs
     cdef int* members = idx.members.data.as_ints
+    cdef int* mstart = idx.mstart.data.as_ints
+    cdef ClassC* cc
     fleet.free = a_free.data.as_ints
     fleet.skey = a_skey.data.as_longlongs
     fleet.pos = a_pos.data.as_ints
     fleet.cls = idx.s_cls.data.as_ints
     fleet.rank = idx.s_rank.data.as_longlongs
     fleet.heap = a_heap.data.as_ints
-    fleet.start = idx.mstart.data.as_ints
-    fleet.size = a_size.data.as_ints
+    fleet.classes = <ClassC*>a_cls.data.as_longlongs
+    fleet.cand = idx.cand.data.as_ints
+    fleet.cand_pref = idx.cand_pref.data.as_schars
+    fleet.prefs = idx.prefs.data.as_ints
     fleet.total_free = 0
     for s in range(n_s):
         f_s = 0
@@ -208,34 +303,51 @@ def match(state, long long now_ms):
         fleet.total_free += f_s
         fleet.skey[s] = (lra.data.as_longlongs[s] << RANK_BITS) | fleet.rank[s]
     for c in range(idx.n_classes):
+        cc = fleet.classes + c
+        cc.start = mstart[c]
         k = 0
-        for i in range(fleet.start[c], fleet.start[c + 1]):
+        for i in range(mstart[c], mstart[c + 1]):
             s = members[i]
             if fleet.free[s] > 0:
-                fleet.heap[fleet.start[c] + k] = s
+                fleet.heap[cc.start + k] = s
                 k += 1
-        fleet.size[c] = k
+        cc.size = k
         for i in range(k // 2 - 1, -1, -1):
-            _sift_down(fleet.heap + fleet.start[c], fleet.pos, fleet.skey, k, i)
+            _sift_down(fleet.heap + cc.start, fleet.pos, fleet.skey, k, i)
+        _retop(&fleet, cc)
 
     idx.epoch += 1
     cdef long long epoch = idx.epoch
-    cdef _Merge merge = _Merge()
-    merge.init(idx.streams, now, state)
+    cdef _Heads heads = _Heads()
+    heads.init(idx, now, state.t_id)
     out = Decisions()
-    cdef list task_ids = out.task_ids, session_ids = out.session_ids, failed = out.failed
+    cdef list task_ids = out.task_ids, session_ids = out.session_ids, late = []
     cdef list t_id = state.t_id, s_id = state.s_id, sig_list = idx.sig_list
-    cdef int* t_sig = idx.t_sig.data.as_ints
-    cdef _Sig sig
-    cdef long long wake = -1, until
-    while fleet.total_free > 0:
-        slot = merge.pop()
-        if slot < 0:
-            break
-        sig = <_Sig>sig_list[t_sig[slot]]
-        if sig.rule < 0:
-            failed.append(t_id[slot])
+    cdef SigC* sig
+    cdef long long wake = -1, until, e
+    cdef Entry* ent = idx.ent
+    cdef Entry* entry
+    cdef Stream* stream
+    while fleet.total_free > 0 and heads.size > 0:
+        b = heads.heap[0]
+        entry = ent + heads.cur[b]
+        stream = idx.st + b
+        sig = idx.sc + entry.sig
+        slot = entry.slot
+        if _finished(sig, epoch):
+            if not idx.per_sig:
+                wake = _idle(sig, entry, stream, now, late, t_id, wake)
+                heads.advance_top()
+                continue
+            # The stream holds only this signature: decide its remainder and drop it.
+            if sig.rule < 0 or sig.has_pref:
+                for i in range(heads.cur[b], stream.end):
+                    if _valid(ent + i, stream, now):
+                        wake = _idle(sig, ent + i, stream, now, late, t_id, wake)
+            heads.drop_top()
             continue
+        e = heads.eff[b]
+        heads.advance_top()
         winner = -1
         if sig.has_pref:
             if sig.pref_dead != epoch:
@@ -249,7 +361,7 @@ def match(state, long long now_ms):
                         wake = until
                     continue
                 if sig.fallback == FALLBACK_FAIL:
-                    failed.append(t_id[slot])
+                    late.append((-e, t_enq[slot], t_id[slot]))
                     continue
                 if sig.fallback == FALLBACK_WAIT:
                     continue
@@ -263,47 +375,16 @@ def match(state, long long now_ms):
         _take(&fleet, winner, now)
         task_ids.append(t_id[slot])
         session_ids.append(s_id[winner])
-    wake = _tail(idx, merge, state, now, failed, wake)
+    # No capacity left: each stream's remainder is decided task by task, without merging.
+    if idx.needs_tail:
+        for k in range(heads.size):
+            b = heads.heap[k]
+            stream = idx.st + b
+            for i in range(heads.cur[b], stream.end):
+                entry = ent + i
+                if _valid(entry, stream, now):
+                    wake = _idle(idx.sc + entry.sig, entry, stream, now, late, t_id, wake)
+    late.sort()
+    out.failed = [t[2] for t in late]
     out.wake_at_ms = None if wake < 0 else wake
     return out
-
-
-cdef long long _tail(_Index idx, _Merge merge, state, long long now, list failed, long long wake):
-    """Decide the tasks the pass did not reach (no capacity is left for them).
-
-    Without capacity a task's outcome depends only on itself: held until its
-    hold ends, failed when its fallback is FAIL, waiting otherwise. So each
-    stream is scanned on its own and only the failures are put in pass order.
-    """
-    cdef Py_ssize_t b, i
-    cdef _Stream st
-    cdef _Sig sig
-    cdef int slot
-    cdef long long until, e
-    cdef int* t_sig = idx.t_sig.data.as_ints
-    cdef array.array enq_a = state.t_enq
-    cdef long long* t_enq = enq_a.data.as_longlongs
-    cdef list sig_list = idx.sig_list, t_id = state.t_id
-    late = []
-    for b in range(merge.k):
-        st = <_Stream>idx.streams[b]
-        for i in range(merge.cur.data.as_longlongs[b], st.n):
-            if not st.live(i, now, merge.t_live, merge.t_serial):
-                continue
-            slot = st.slots.data.as_ints[i]
-            sig = <_Sig>sig_list[t_sig[slot]]
-            if sig.rule >= 0 and not sig.has_pref:
-                continue
-            e = st.eff(i, now)
-            if sig.rule < 0:
-                late.append((-e, t_enq[slot], t_id[slot]))
-                continue
-            until = t_enq[slot] + sig.hold_ms
-            if now < until:
-                if wake < 0 or until < wake:
-                    wake = until
-            elif sig.fallback == FALLBACK_FAIL:
-                late.append((-e, t_enq[slot], t_id[slot]))
-    late.sort()
-    failed.extend([t[2] for t in late])
-    return wake

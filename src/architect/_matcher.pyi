@@ -8,3 +8,6 @@ def match(state: MatcherState, now_ms: int) -> Decisions:
 
 def prepare(state: MatcherState) -> None:
     """Bring the state's compiled index up to date (a pass does it first anyway)."""
+
+def set_per_sig_limit(limit: int) -> int:
+    """Set how many signatures may have their own streams (0: always share); returns the old."""

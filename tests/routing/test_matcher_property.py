@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from architect import _native
 from architect.routing import matcher_py
 from architect.routing.decisions import Decisions, Outcome
 from architect.routing.explain import explain_pending
@@ -20,7 +23,21 @@ def _all(state: MatcherState, now: int) -> list[Decisions]:
     return [impl.match(state, now) for impl in impls()]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.fixture(params=["per-signature", "per-aging-class"])
+def stream_layout(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run a test with each of the compiled matcher's two queue layouts."""
+    if not _native.NATIVE:
+        yield
+        return
+    old = _native.matcher.set_per_sig_limit(512 if request.param == "per-signature" else 0)
+    try:
+        yield
+    finally:
+        _native.matcher.set_per_sig_limit(old)
+
+
+@pytest.mark.usefixtures("stream_layout")
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(state=states(), now=NOW)
 def test_implementations_agree_on_random_fleets(state: MatcherState, now: int) -> None:
     first, *others = _all(state, now)
@@ -28,7 +45,8 @@ def test_implementations_agree_on_random_fleets(state: MatcherState, now: int) -
         assert other == first
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.usefixtures("stream_layout")
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(state=states(), data=st.data())
 def test_implementations_agree_across_incremental_changes(
     state: MatcherState, data: st.DataObject

@@ -99,6 +99,8 @@ class MatcherState:
         self._next_serial = 1
         #: Slots added since the compiled index last looked (it empties this list).
         self.new_task_slots: list[int] = []
+        #: (slot, serial) of tasks removed since then; kept only while that index exists.
+        self.removed_task_slots: list[tuple[int, int]] = []
         #: Bumped when sessions join, leave or change labels/provider/name.
         self.fleet_version = 0
         #: Bumped when the rules change (tasks' rules, priorities and labels are re-resolved).
@@ -335,6 +337,8 @@ class MatcherState:
         self.t_live[slot] = 0
         self.t_pref[slot] = None
         self._free_tasks.append(slot)
+        if self.native_index is not None:
+            self.removed_task_slots.append((slot, self.t_serial[slot]))
         return True
 
     def live_tasks(self) -> list[int]:
