@@ -107,3 +107,20 @@ def test_pure_python_switch_selects_the_reference() -> None:
     env = {**os.environ, "ARCHITECT_PURE_PYTHON": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["architect.routing.matcher_py", "False"]
+
+
+def test_a_new_version_with_the_same_rules_keeps_the_compiled_state() -> None:
+    from dataclasses import replace
+
+    from architect.routing.state import MatcherState
+    from architect.routing.tables import RuleSpec, compile_rules
+
+    rules = compile_rules([RuleSpec("shell", required_labels=("shell",))], version="v1")
+    state = MatcherState(rules)
+    before = (state.rules_version, state.fleet_version)
+    state.set_rules(replace(rules, version="v2"))  # e.g. only an SLA target changed
+    assert state.rules.version == "v2"
+    assert (state.rules_version, state.fleet_version) == before
+    state.set_rules(compile_rules([RuleSpec("shell", required_labels=("gpu",))], version="v3"))
+    assert state.rules_version == before[0] + 1
+    assert state.rule_req == [state.encode_labels(["gpu"])]

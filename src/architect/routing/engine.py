@@ -153,10 +153,11 @@ class RoutingEngine(SessionsMixin):
         """Swap in a new config version's policy; pending work is re-judged at once."""
         if policy.version == self.policy.version:
             return
-        self.policy = policy
+        old, self.policy = self.policy, policy
         self.state.set_rules(policy.rules)
-        for session in self.sessions.values():
-            self._sync_session(session, relabel=True)  # provider-implied labels may change
+        if policy.providers != old.providers:  # provider-implied labels may have changed
+            for session in self.sessions.values():
+                self._sync_session(session, relabel=True)
         log.info("routing policy %s active", policy.version)
         self._wake.set()
 

@@ -19,6 +19,7 @@ stale entry from a live one.
 
 from __future__ import annotations
 
+import dataclasses
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ class MatcherState:
         self.rule_req: list[int] = []
         self.rule_providers: list[int] = []
         self._rules = rules
-        self.set_rules(rules)
+        self._bind(rules)
 
     # ----------------------------------------------------------------- rules
 
@@ -120,7 +121,18 @@ class MatcherState:
         return self._rules
 
     def set_rules(self, rules: RuleTable) -> None:
-        """Bind a new config version: re-resolve every rule-dependent bit once."""
+        """Bind a new config version: re-resolve every rule-dependent bit once.
+
+        A version whose rules are the same as the bound ones (an SLA or query edit changes
+        the config version but not routing) only swaps the table: re-resolving, and the
+        compiled index rebuild it triggers, costs seconds with 100,000 pending tasks.
+        """
+        if dataclasses.replace(rules, version=self._rules.version) == self._rules:
+            self._rules = rules
+            return
+        self._bind(rules)
+
+    def _bind(self, rules: RuleTable) -> None:
         self._rules = rules
         self.rule_req = [self.encode_labels(r.required_labels) for r in rules.rules]
         self.rule_providers = [self._provider_mask(r) for r in rules.rules]
