@@ -98,6 +98,7 @@ def end_to_end(ctx: Context) -> Figures:
         "rss_mb": round(rss, 1),
         "rss_connected_mb": round(rss_connected, 1),
         "server_cpu": round(cpu, 2),
+        "server_cpu_ms_per_task": round(1000 * cpu / per_s, 3) if per_s else 0.0,
     }
     _fleet_figures(fleets, figures, ctx)
     return figures
@@ -130,6 +131,8 @@ def end_to_end_max(ctx: Context) -> Figures:
         "submit_errors": report.errors,
         "rss_mb": round(rss, 1),
         "server_cpu": round(cpu, 2),
+        # CPU the server spends per task: what a loaded, shared machine cannot hide.
+        "server_cpu_ms_per_task": round(1000 * cpu / per_s, 3) if per_s else 0.0,
     }
     _fleet_figures(fleets, figures, ctx)
     return figures

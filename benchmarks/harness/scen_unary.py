@@ -59,6 +59,9 @@ def _measure(
     figures["rss_mb"] = round(server.rss_mb(), 1)
     # Wall time of the run is warm-up + window: CPU per second is an approximation.
     figures["server_cpu"] = round(cpu / (ctx.seconds + 1.0), 2)
+    # Counted over the whole run (warm-up included), so it is per call of the whole run.
+    calls = result.calls * (ctx.seconds + 1.0) / ctx.seconds
+    figures["server_cpu_ms_per_call"] = round(1000 * cpu / calls, 3) if calls else 0.0
     figures["h2load"] = 1.0 if generator == "h2load" else 0.0
     return figures
 
