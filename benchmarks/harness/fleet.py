@@ -281,6 +281,12 @@ class Fleet:
                 progress(f"sessions connected: {self.ready.value}/{self.sessions}")
             time.sleep(0.1)
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the fleet processes have used: the client's share of the machine."""
+        from harness.servers import cpu_seconds
+
+        return sum(cpu_seconds(p.pid) for p in self._procs if p.pid is not None)
+
     def completed_total(self) -> int:
         """Completions acknowledged so far (each ack is one durable SUCCEEDED task)."""
         return sum(c.value for c in self.completed)

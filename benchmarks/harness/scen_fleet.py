@@ -51,14 +51,16 @@ def _fleet_figures(fleets: list[FleetReport], figures: Figures, ctx: Context) ->
 def _window(
     ctx: Context, server: ServerProcess, fleet: Fleet, seconds: float
 ) -> tuple[float, float, float]:
-    """Measure completions/s and server CPU over ``seconds``; show progress every 2 s."""
+    """Measure completions/s, server CPU and fleet CPU (cores) over ``seconds``."""
     c0, cpu0, t0 = fleet.completed_total(), server.cpu_seconds(), time.monotonic()
+    fleet_cpu0 = fleet.cpu_seconds()
     while (elapsed := time.monotonic() - t0) < seconds:
         time.sleep(min(2.0, seconds - elapsed))
         done = fleet.completed_total() - c0
         ctx.progress(f"  {done:,} completed, {done / (time.monotonic() - t0):,.0f}/s")
     dt = time.monotonic() - t0
-    return (fleet.completed_total() - c0) / dt, (server.cpu_seconds() - cpu0) / dt, dt
+    fleet_cpu = (fleet.cpu_seconds() - fleet_cpu0) / dt
+    return (fleet.completed_total() - c0) / dt, (server.cpu_seconds() - cpu0) / dt, fleet_cpu
 
 
 def _connect(ctx: Context, server: ServerProcess, sessions: int) -> tuple[Fleet, float]:
@@ -79,7 +81,7 @@ def end_to_end(ctx: Context) -> Figures:
         ctx.progress(f"submitting {rate} tasks/s in batches of {RATE_BATCH}")
         sub = Submitter(SubmitSpec(server.target, "shell", RATE_BATCH, rate=rate), completed)
         time.sleep(1.0)  # warm-up: not counted in the rate (latencies are per task anyway)
-        per_s, cpu, _ = _window(ctx, server, fleet, ctx.seconds)
+        per_s, cpu, fleet_cpu = _window(ctx, server, fleet, ctx.seconds)
         report = sub.stop()
         time.sleep(0.5)  # let the last deliveries arrive
         rss = server.rss_mb()
@@ -98,6 +100,7 @@ def end_to_end(ctx: Context) -> Figures:
         "rss_mb": round(rss, 1),
         "rss_connected_mb": round(rss_connected, 1),
         "server_cpu": round(cpu, 2),
+        "fleet_cpu": round(fleet_cpu, 2),
         "server_cpu_ms_per_task": round(1000 * cpu / per_s, 3) if per_s else 0.0,
     }
     _fleet_figures(fleets, figures, ctx)
@@ -117,7 +120,7 @@ def end_to_end_max(ctx: Context) -> Figures:
         )
         sub = Submitter(spec, fleet.completed)
         time.sleep(2.0)  # warm-up
-        per_s, cpu, _ = _window(ctx, server, fleet, ctx.seconds)
+        per_s, cpu, fleet_cpu = _window(ctx, server, fleet, ctx.seconds)
         report = sub.stop()
         rss = server.rss_mb()
         fleets = fleet.stop()
@@ -131,6 +134,7 @@ def end_to_end_max(ctx: Context) -> Figures:
         "submit_errors": report.errors,
         "rss_mb": round(rss, 1),
         "server_cpu": round(cpu, 2),
+        "fleet_cpu": round(fleet_cpu, 2),
         # CPU the server spends per task: what a loaded, shared machine cannot hide.
         "server_cpu_ms_per_task": round(1000 * cpu / per_s, 3) if per_s else 0.0,
     }
