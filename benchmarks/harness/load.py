@@ -12,6 +12,7 @@ import multiprocessing as mp
 import time
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class LoadResult:
         }
 
 
-async def _drive(load: UnaryLoad, start_at: float) -> LoadResult:
+async def _drive(load: UnaryLoad, start_at: float, stop: Any = None) -> LoadResult:
     import grpc
 
     result = LoadResult()
@@ -80,6 +81,17 @@ async def _drive(load: UnaryLoad, start_at: float) -> LoadResult:
         measure_from = time.perf_counter() + load.warmup
         stop_at = measure_from + load.seconds
         interval = load.concurrency / load.rate if load.rate else 0.0
+
+        async def watch() -> None:
+            # An early stop (``start_unary``): end the window when the parent says so.
+            nonlocal stop_at
+            while stop is not None and time.perf_counter() < stop_at:
+                if stop.is_set():
+                    stop_at = time.perf_counter()
+                    return
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.create_task(watch())
 
         async def caller() -> None:
             md = load.metadata or None
@@ -107,7 +119,8 @@ async def _drive(load: UnaryLoad, start_at: float) -> LoadResult:
                     await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
         await asyncio.gather(*(caller() for _ in range(load.concurrency)))
-        result.seconds = load.seconds
+        watcher.cancel()
+        result.seconds = max(0.0, stop_at - measure_from)
     return result
 
 
@@ -115,6 +128,46 @@ def _process_main(load: UnaryLoad, start_at: float) -> LoadResult:
     import uvloop
 
     return uvloop.run(_drive(load, start_at))
+
+
+def _process_until(load: UnaryLoad, start_at: float, stop: Any, out: Any) -> None:
+    import uvloop
+
+    out.put(uvloop.run(_drive(load, start_at, stop)))
+
+
+class RunningLoad:
+    """A load started by :func:`start_unary`; :meth:`stop` ends it and merges the results."""
+
+    def __init__(self, load: UnaryLoad) -> None:
+        ctx = mp.get_context("spawn")
+        self._stop = ctx.Event()
+        self._out: Any = ctx.Queue()
+        self.started_at = time.time() + 1.5
+        self._procs = [
+            ctx.Process(target=_process_until, args=(load, self.started_at, self._stop, self._out))
+            for _ in range(load.processes)
+        ]
+        for p in self._procs:
+            p.start()
+
+    def wait_measuring(self, warmup: float) -> None:
+        """Block until the processes have connected and their warm-up is over."""
+        time.sleep(max(0.0, self.started_at + warmup - time.time()))
+
+    def stop(self) -> LoadResult:
+        self._stop.set()
+        merged = LoadResult()
+        for _ in self._procs:
+            merged.merge(self._out.get(timeout=60))
+        for p in self._procs:
+            p.join(timeout=10)
+        return merged
+
+
+def start_unary(load: UnaryLoad) -> RunningLoad:
+    """Start ``load`` in the background; it runs until ``stop()`` (or ``load.seconds``)."""
+    return RunningLoad(load)
 
 
 def run_unary(load: UnaryLoad) -> LoadResult:

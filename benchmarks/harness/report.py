@@ -27,6 +27,8 @@ class Target:
     better: str
     seed: float | None = None
     criterion: float | None = None
+    #: Checked only on this backend (sqlite | postgresql); every backend when unset.
+    backend: str | None = None
 
     def passes(self, value: float) -> bool:
         if math.isnan(value):
@@ -60,12 +62,15 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def render(results: dict[str, dict[str, float]], targets: list[Target]) -> tuple[str, int]:
-    """The pass/fail table for every target whose scenario ran; and the number failing."""
-    rows = [("target", "scenario.metric", "measured", "goal", "seed", "result")]
+def render(
+    results: dict[str, dict[str, float]], targets: list[Target], backend: str | None = None
+) -> tuple[str, int]:
+    """The pass/fail table for every target whose scenario ran on a backend it applies to;
+    and the number failing."""
+    rows = [("target", "scenario.metric", "measured", "goal", "criterion", "seed", "result")]
     failed = 0
     for t in targets:
-        if t.scenario not in results:
+        if t.scenario not in results or (t.backend and backend and t.backend != backend):
             continue
         value = results[t.scenario].get(t.metric, float("nan"))
         ok = t.passes(value)
@@ -77,6 +82,7 @@ def render(results: dict[str, dict[str, float]], targets: list[Target]) -> tuple
                 f"{t.scenario}.{t.metric}",
                 f"{value:,.3f}" if not math.isnan(value) else "n/a",
                 f"{op} {t.goal:,g}",
+                f"{op} {t.criterion:,g}" if t.criterion is not None else "",
                 f"{t.seed:,g}" if t.seed is not None else "",
                 "PASS" if ok else "FAIL",
             )
@@ -87,8 +93,15 @@ def render(results: dict[str, dict[str, float]], targets: list[Target]) -> tuple
     return "\n".join(lines), failed
 
 
-def write_json(results: dict[str, dict[str, float]], out_dir: Path, name: str) -> Path:
+def write_json(
+    results: dict[str, dict[str, float]],
+    out_dir: Path,
+    name: str,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """``<out_dir>/<name>-<time>.json``: the machine, ``meta`` (command, load...), figures."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    payload = {"machine": machine(), **(meta or {}), "results": results}
+    path.write_text(json.dumps(payload, indent=2))
     return path

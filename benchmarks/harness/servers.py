@@ -41,9 +41,7 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds the server has used so far."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        return cpu_seconds(self.proc.pid)
 
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM, wait for exit; SIGKILL if it does not stop in time."""
@@ -55,6 +53,15 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait()
         return int(self.proc.returncode)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kib(pid: int, key: str) -> int:
