@@ -145,3 +145,27 @@ async def test_partial_unique_index_refuses_a_second_active_assignment(
     with pytest.raises(errors.AlreadyAssigned):
         await store.record_assignments([NewAssignment(t1, sid, lease)])
     assert [a.attempt for a in await store.list_assignments(t1)] == [1]
+
+
+async def test_records_returned_by_writes_equal_what_a_read_returns(
+    store: Store, clock: ManualClock
+) -> None:
+    # The writes build the records they return instead of reading them back; they must
+    # match the stored rows exactly, for a completion, a requeue and a final failure.
+    sid, [t1, t2] = await _setup(store)
+    lease = clock.now() + timedelta(seconds=30)
+    await store.record_assignments([NewAssignment(t1, sid, lease), NewAssignment(t2, sid, lease)])
+    clock.advance(1)
+    started = await store.start_assignments([AttemptRef(t1, 1), AttemptRef(t2, 1)])
+    assert started == [await store.get_task(t1), await store.get_task(t2)]
+    clock.advance(1)
+    outcomes = await store.finish_assignments(
+        [
+            Finish(t1, 1, "completed", "succeeded", result={"n": 1, "s": "x"}),
+            Finish(t2, 1, "failed", "pending", error="boom"),
+        ]
+    )
+    assert outcomes == [await store.get_task(t1), await store.get_task(t2)]
+    await store.record_assignments([NewAssignment(t2, sid, lease)])
+    [final] = await store.finish_assignments([Finish(t2, 2, "failed", "failed", error="again")])
+    assert final == await store.get_task(t2)

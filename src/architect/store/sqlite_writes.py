@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -306,7 +307,17 @@ def start_assignments(
             [(r.task_id, "started", before[r.task_id].status, "running",
               before[r.task_id].session_id, r.attempt, "{}", None, ts) for r in ok],
         )  # fmt: skip
-    after = _tasks_by_id(c, (r.task_id for r in ok)) if ok else {}
+    # The rows as the UPDATEs left them, built here rather than read back (reading and
+    # decoding every task again was a fifth of the writer thread's time under load).
+    after = {
+        r.task_id: replace(
+            before[r.task_id],
+            status="running",
+            started_at=before[r.task_id].started_at or now,
+            updated_at=now,
+        )
+        for r in ok
+    }
     return [
         after[r.task_id] if v else stale(r.task_id, r.attempt)
         for r, v in zip(refs, valid, strict=True)
@@ -366,11 +377,26 @@ def finish_assignments(
           dump_json({"assignment_status": f.assignment_status, **f.detail}),
           f.config_version, ts) for f in ok],
     )  # fmt: skip
-    after = _tasks_by_id(c, (f.task_id for f in ok))
+    after = {f.task_id: _finished(before[f.task_id], f, now) for f in ok}
     return [
         after[f.task_id] if v else stale(f.task_id, f.attempt)
         for f, v in zip(items, valid, strict=True)
     ]
+
+
+def _finished(task: TaskRecord, f: Finish, now: datetime) -> TaskRecord:
+    """``task`` as finish_assignments' UPDATE leaves it (kept in step with that statement)."""
+    requeued = f.task_status == "pending"
+    return replace(
+        task,
+        status=f.task_status,
+        result=f.result,
+        error=f.error,
+        updated_at=now,
+        finished_at=None if requeued else now,
+        started_at=None if requeued else task.started_at,
+        enqueued_at=now if requeued else task.enqueued_at,
+    )
 
 
 def append_task_events(c: SqliteConn, now: datetime, events: Sequence[NewTaskEvent]) -> None:
