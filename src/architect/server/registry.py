@@ -36,13 +36,10 @@ SERVICES: dict[str, _descriptor.ServiceDescriptor] = {
     )
 }
 
-#: What is still to be built behind each service, quoted in UNIMPLEMENTED answers.
+#: What is still to be built behind a service, quoted in its UNIMPLEMENTED answers.
 PLANNED: dict[str, str] = {
-    "architect.v1.RoutingService": "sessions, tasks and the matcher (issue #6)",
-    "architect.v1.QueryService": "query templates from queries.yaml (issue #5)",
-    "architect.v1.SLAService": "SLA tracking from sla_rules.yaml",
-    "architect.v1.WorkflowService": "workflows from workflows.yaml",
-    "architect.v1.AdminService": "config status and reload (issue #3)",
+    "architect.v1.SLAService": "SLA tracking from sla_rules.yaml (warnings, breaches, escalations)",
+    "architect.v1.WorkflowService": "multi-step workflows from workflows.yaml",
 }
 
 
