@@ -39,9 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import report
 from harness.load import UnaryLoad, run_unary
-from harness.servers import start_architect, start_bare
+from harness.servers import bench_config_tree, start_architect, start_bare
 
-from architect import paths
 from architect.store import open_store
 from architect.v1 import query_pb2
 
@@ -126,10 +125,7 @@ def config_tree(root: Path, ttl: str) -> Path:
     """The shipped config with pending_tasks cached for ``ttl``."""
     if root.exists():
         shutil.rmtree(root)
-    shipped = paths.default_config_dir()
-    for sub in ("base", "environments"):
-        shutil.copytree(shipped / sub, root / sub)
-    (root / "local").mkdir()
+    bench_config_tree(root)  # rate limits off: the load is one caller
     (root / "local" / "queries.yaml").write_text(
         f"queries:\n  pending_tasks:\n    cache_ttl: {ttl}\n"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import statistics
 import time
 from pathlib import Path
@@ -12,8 +11,8 @@ import grpc
 from harness.context import Context, Figures, scenario
 from harness.load import UnaryLoad, start_unary
 from harness.scen_unary import GET_TASK, _submit_one
+from harness.servers import bench_config_tree
 
-from architect import paths
 from architect.v1 import admin_pb2, admin_pb2_grpc, routing_pb2
 
 #: The edit each reload applies: the shell SLA target alternates between two values.
@@ -23,13 +22,9 @@ RELOADS = 100
 
 
 def _copy_config(dest: Path) -> Path:
-    for sub in ("base", "environments"):
-        shutil.copytree(paths.default_config_dir() / sub, dest / sub)
-    # The shipped gateway.yaml paces ReloadConfig at 5/s per caller (an operator's safety
-    # net); this scenario measures reloads back to back, so it lifts the rate limits.
-    (dest / "local").mkdir()
-    (dest / "local" / "gateway.yaml").write_text("rate_limits: {enabled: false}\n")
-    return dest
+    # Without rate limits: the shipped gateway.yaml paces ReloadConfig at 5/s per caller (an
+    # operator's safety net), and this scenario measures reloads back to back.
+    return bench_config_tree(dest)
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +90,22 @@ def _wait_for_port(
     raise RuntimeError("server did not start:\n" + "".join(lines))
 
 
+def bench_config_tree(dest: Path) -> Path:
+    """A copy of the shipped config whose ``local/gateway.yaml`` turns rate limits off.
+
+    Load generators call as one (anonymous) caller, and the shipped per-caller buckets
+    (2,000 calls/s by default) would cap every scenario at the limit rather than measure
+    the server; h2load would even count the RESOURCE_EXHAUSTED answers as successes.
+    """
+    from architect import paths
+
+    for sub in ("base", "environments"):
+        shutil.copytree(paths.default_config_dir() / sub, dest / sub)
+    (dest / "local").mkdir(parents=True, exist_ok=True)
+    (dest / "local" / "gateway.yaml").write_text("rate_limits: {enabled: false}\n")
+    return dest
+
+
 def start_architect(
     data_dir: Path,
     *,
@@ -100,8 +117,9 @@ def start_architect(
     cmd = [sys.executable, "-m", "architect", "serve", "--listen", "127.0.0.1:0"]
     if database:
         cmd += ["--database", database]
-    if config_dir:
-        cmd += ["--config-dir", str(config_dir)]
+    if config_dir is None:
+        config_dir = bench_config_tree(data_dir / "config")
+    cmd += ["--config-dir", str(config_dir)]
     cmd += extra or []
     env = {**os.environ, "ARCHITECT_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
