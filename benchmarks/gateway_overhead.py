@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
     import grpc
     import uvloop
 
+    from architect import paths
     from architect.gateway import GatewayOptions
     from architect.server.app import ArchitectServer, ServerOptions
     from architect.server.registry import SERVICES, generic_handler
@@ -90,9 +92,13 @@ def _server_main(ports: Any, stop: Any, token_out: Any) -> None:
         )
         noop_port = noop.add_insecure_port("127.0.0.1:0")
         await noop.start()
+        data_dir = tempfile.mkdtemp(prefix="architect-gw-bench-")
         full = ArchitectServer(
             ServerOptions(
                 listen="127.0.0.1:0",
+                config_dir=paths.default_config_dir(),
+                database_url=f"sqlite:///{data_dir}/architect.db",
+                watch_config=False,
                 gateway=GatewayOptions(settings=settings, metrics_listen="127.0.0.1:0"),
             ),
             implementations={"architect.v1.AdminService": impl},
