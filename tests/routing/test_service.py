@@ -288,3 +288,34 @@ async def test_new_stream_supersedes_old(rchannel: grpc.aio.Channel) -> None:
     await w2.connect()
     assert await asyncio.wait_for(old_ended, 5) == grpc.StatusCode.ABORTED
     await w2.close()
+
+
+async def test_cancel_while_a_pass_commits_leaves_the_rest_of_the_pass_intact(
+    rserver: ArchitectServer, rchannel: grpc.aio.Channel, stub: routing_pb2_grpc.RoutingServiceStub
+) -> None:
+    engine = rserver.engine
+    assert engine is not None
+    w = await Worker(rchannel, "runner-race", "local", [], capacity=2).start()
+    real = engine.store.record_assignments
+    victim: list[str] = []
+
+    async def commit_then_cancel(batch):  # type: ignore[no-untyped-def]
+        # The real commit, then a real cancel of one of its tasks before the pass resumes.
+        records = await real(batch)
+        if not victim:
+            victim.append(batch[0].task_id)
+            await engine.cancel(batch[0].task_id, "changed my mind")
+        return records
+
+    engine.store.record_assignments = commit_then_cancel  # type: ignore[method-assign]
+    try:
+        resp = await stub.SubmitTasks(routing_pb2.SubmitTasksRequest(tasks=[spec("shell")] * 2))
+        a = await w.next_assignment()  # the pass has run (and cancelled its victim) by now
+        (other,) = [r.task.id for r in resp.results if r.task.id not in victim]
+        assert a.task_id == other  # the rest of the pass was delivered
+        assert victim[0] not in engine.live
+        cancelled = await stub.GetTask(routing_pb2.GetTaskRequest(task_id=victim[0]))
+        assert cancelled.task.state == common_pb2.TASK_STATE_CANCELLED
+    finally:
+        engine.store.record_assignments = real  # type: ignore[method-assign]
+    await w.close()

@@ -365,7 +365,11 @@ class RoutingEngine(SessionsMixin):
         return rule.name if rule else ""
 
     def _deliver(self, rec: AssignmentRecord, now_ms: int) -> None:
-        task = self.pending.pop(rec.task_id)
+        task = self.pending.pop(rec.task_id, None)
+        if task is None:
+            # Cancelled while the pass was committing: the store cancelled this assignment
+            # along with the task, so there is nothing to hold or deliver.
+            return
         task = convert.assigned(task, rec)
         la = LiveAssignment(
             task=task,
@@ -375,7 +379,12 @@ class RoutingEngine(SessionsMixin):
             lease_expires_at=rec.lease_expires_at,
         )
         self.live[rec.task_id] = la
-        session = self.sessions[rec.session_id]
+        session = self.sessions.get(rec.session_id)
+        if session is None:
+            # The session went offline while the pass was committing: let the next sweep
+            # expire this attempt and requeue the task, as for any session that vanished.
+            la.lease_expires_at = rec.assigned_at
+            return
         session.tasks[rec.task_id] = la
         session.last_assigned_ms = now_ms
         if session.connection is not None:
