@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
@@ -34,13 +34,21 @@ SESSION_STATES: dict[str, int] = {
 SESSION_STATE_OF: dict[int, str] = {v: k for k, v in SESSION_STATES.items()}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def timestamp(when: datetime | None) -> timestamp_pb2.Timestamp | None:
-    """A Timestamp, or None to leave the field unset."""
+    """A Timestamp of an aware datetime, or None to leave the field unset.
+
+    Integer arithmetic on the timedelta since the epoch: exact, and about six times cheaper
+    than ``Timestamp.FromDatetime``, which every Task message paid five times.
+    """
     if when is None:
         return None
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(when)
-    return ts
+    delta = when - _EPOCH
+    return timestamp_pb2.Timestamp(
+        seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1000
+    )
 
 
 def to_struct(value: Any) -> struct_pb2.Struct | None:
