@@ -36,8 +36,13 @@ protos: $(STAMP)
 check-protos: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py --check
 
+# The whole benchmark suite, one command: the micro-benchmarks timed, then every scenario of
+# benchmarks/run.py against benchmarks/targets.yaml (ARGS="--database postgresql://..." for
+# PostgreSQL, which adds the pgqueuer comparison; ARGS="--quick" for a short smoke).
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks $(PYTEST_ARGS)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pytest benchmarks --benchmark-only -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info src/architect/*.so native/*.c
